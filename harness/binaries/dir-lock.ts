@@ -1,0 +1,34 @@
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Runs `fn` holding a lock directory; a lock whose owner process is gone is taken over. */
+export async function withDirLock<T>(lockDir: string, fn: () => Promise<T>): Promise<T> {
+  for (;;) {
+    try {
+      await mkdir(lockDir);
+      await writeFile(`${lockDir}/pid`, String(process.pid));
+      break;
+    } catch {
+      const owner = Number(await readFile(`${lockDir}/pid`, 'utf8').catch(() => '0'));
+      if (owner && !alive(owner)) {
+        await rm(lockDir, { recursive: true, force: true });
+        continue;
+      }
+      await sleep(500);
+    }
+  }
+  try {
+    return await fn();
+  } finally {
+    await rm(lockDir, { recursive: true, force: true });
+  }
+}

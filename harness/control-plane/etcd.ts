@@ -1,0 +1,64 @@
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { reservePort, type PortReservation } from '../process/free-port.ts';
+import { ManagedProcess } from '../process/managed-process.ts';
+import { waitForReady } from '../process/wait-for.ts';
+
+/** A started etcd on loopback ports with its own data dir. */
+export class Etcd {
+  private constructor(
+    readonly clientUrl: string,
+    private readonly proc: ManagedProcess,
+    private readonly ports: PortReservation[],
+  ) {}
+
+  /** Starts etcd (fsync off: the data dir is thrown away) and waits for /health. */
+  static async start(binary: string, workDir: string, readyTimeoutMs = 60_000): Promise<Etcd> {
+    const client = await reservePort();
+    const peer = await reservePort();
+    const dataDir = join(workDir, 'etcd-data');
+    await mkdir(dataDir, { recursive: true });
+    const clientUrl = `http://127.0.0.1:${client.port}`;
+    const peerUrl = `http://127.0.0.1:${peer.port}`;
+    const proc = ManagedProcess.start({
+      component: 'etcd',
+      binary,
+      args: [
+        `--data-dir=${dataDir}`,
+        `--listen-client-urls=${clientUrl}`,
+        `--advertise-client-urls=${clientUrl}`,
+        `--listen-peer-urls=${peerUrl}`,
+        `--initial-advertise-peer-urls=${peerUrl}`,
+        `--initial-cluster=default=${peerUrl}`,
+        '--unsafe-no-fsync=true',
+        '--log-level=warn',
+      ],
+      logFile: join(workDir, 'etcd.log'),
+    });
+    const etcd = new Etcd(clientUrl, proc, [client, peer]);
+    try {
+      await waitForReady(
+        proc,
+        'healthy',
+        async () => {
+          const res = await fetch(`${clientUrl}/health`);
+          return res.ok && ((await res.json()) as { health?: string }).health === 'true';
+        },
+        readyTimeoutMs,
+      );
+    } catch (err) {
+      await etcd.stop();
+      throw err;
+    }
+    return etcd;
+  }
+
+  get process(): ManagedProcess {
+    return this.proc;
+  }
+
+  async stop(): Promise<void> {
+    await this.proc.stop();
+    for (const p of this.ports) p.release();
+  }
+}

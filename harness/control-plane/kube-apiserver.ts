@@ -1,0 +1,97 @@
+import { readFile } from 'node:fs/promises';
+import { Agent } from 'node:https';
+import { join } from 'node:path';
+import { reservePort, type PortReservation } from '../process/free-port.ts';
+import { ManagedProcess } from '../process/managed-process.ts';
+import { waitForReady } from '../process/wait-for.ts';
+import type { ControlPlaneSecrets } from './service-account-keys.ts';
+
+/** A started kube-apiserver on a loopback port, RBAC on, TokenRequest enabled. */
+export class KubeApiServer {
+  private constructor(
+    readonly url: string,
+    /** The CA bundle of the self-signed serving certificate the API server generated in its cert dir. */
+    readonly caPem: string,
+    private readonly proc: ManagedProcess,
+    private readonly port: PortReservation,
+  ) {}
+
+  static async start(
+    binary: string,
+    workDir: string,
+    etcdUrl: string,
+    secrets: ControlPlaneSecrets,
+    readyTimeoutMs = 120_000,
+  ): Promise<KubeApiServer> {
+    const port = await reservePort();
+    const certDir = join(workDir, 'apiserver-certs');
+    const url = `https://127.0.0.1:${port.port}`;
+    const proc = ManagedProcess.start({
+      component: 'kube-apiserver',
+      binary,
+      args: [
+        `--etcd-servers=${etcdUrl}`,
+        '--bind-address=127.0.0.1',
+        '--advertise-address=127.0.0.1',
+        `--secure-port=${port.port}`,
+        `--cert-dir=${certDir}`,
+        '--service-cluster-ip-range=10.0.0.0/24',
+        '--service-account-issuer=https://kubernetes.default.svc.cluster.local',
+        `--service-account-key-file=${secrets.saPublicKeyFile}`,
+        `--service-account-signing-key-file=${secrets.saSigningKeyFile}`,
+        `--token-auth-file=${secrets.tokenAuthFile}`,
+        '--authorization-mode=RBAC',
+        '--allow-privileged=true',
+        // One process on two cores: fairness queues only add latency here.
+        '--enable-priority-and-fairness=false',
+        '--v=1',
+      ],
+      logFile: join(workDir, 'kube-apiserver.log'),
+    });
+    let caPem = '';
+    const insecure = new Agent({ rejectUnauthorized: false });
+    try {
+      await waitForReady(
+        proc,
+        'ready (/readyz)',
+        async () => {
+          const body = await httpsGet(`${url}/readyz`, secrets.adminToken, insecure);
+          return body === 'ok';
+        },
+        readyTimeoutMs,
+        200,
+      );
+      caPem = await readFile(join(certDir, 'apiserver.crt'), 'utf8');
+    } catch (err) {
+      await proc.stop();
+      port.release();
+      throw err;
+    }
+    return new KubeApiServer(url, caPem, proc, port);
+  }
+
+  get process(): ManagedProcess {
+    return this.proc;
+  }
+
+  async stop(): Promise<void> {
+    await this.proc.stop();
+    this.port.release();
+  }
+}
+
+async function httpsGet(url: string, token: string, agent: Agent): Promise<string> {
+  const { request } = await import('node:https');
+  return new Promise((resolve, reject) => {
+    const req = request(url, { agent, headers: { authorization: `Bearer ${token}` }, timeout: 2000 }, (res) => {
+      let data = '';
+      res.on('data', (c) => {
+        data += c;
+      });
+      res.on('end', () => resolve(res.statusCode === 200 ? data : `HTTP ${res.statusCode}`));
+    });
+    req.on('error', reject);
+    req.on('timeout', () => req.destroy(new Error('timeout')));
+    req.end();
+  });
+}

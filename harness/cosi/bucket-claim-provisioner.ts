@@ -1,0 +1,114 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
+
+const GROUP = 'objectstorage.k8s.io';
+const VERSION = 'v1alpha1';
+const FINALIZER = 'cosi.objectstorage.k8s.io/bucketclaim-protection';
+
+interface Obj {
+  metadata: { name: string; namespace?: string; uid: string; finalizers?: string[]; resourceVersion?: string };
+  spec?: Record<string, unknown>;
+  status?: Record<string, unknown>;
+  [k: string]: unknown;
+}
+
+/**
+ * The v0.1 COSI controller's BucketClaim -> Bucket step, run in-process because the controller module
+ * (sigs.k8s.io/container-object-storage-interface-controller) is not served by the Go module proxy here.
+ * It does what v0.1.1 does for a greenfield claim: a Bucket named <BucketClass name><claim UID> carrying the
+ * class's driver, parameters and deletion policy and the claim's protocols, then the claim's status
+ * (bucketName, bucketReady=false) and finalizer. It runs with its own ServiceAccount's token, not as admin.
+ * The sidecar, the component under test, is the real upstream binary.
+ */
+export class BucketClaimProvisioner {
+  private running = true;
+  private readonly loop: Promise<void>;
+  private readonly done = new Set<string>();
+  readonly errors: string[] = [];
+
+  private constructor(private readonly api: CustomObjectsApi, private readonly intervalMs: number) {
+    this.loop = this.run();
+  }
+
+  static start(kc: KubeConfig, intervalMs = 200): BucketClaimProvisioner {
+    return new BucketClaimProvisioner(kc.makeApiClient(CustomObjectsApi), intervalMs);
+  }
+
+  private async run(): Promise<void> {
+    while (this.running) {
+      try {
+        await this.reconcileAll();
+      } catch (err) {
+        this.errors.push(String(err));
+      }
+      await sleep(this.intervalMs);
+    }
+  }
+
+  private async reconcileAll(): Promise<void> {
+    const claims = (await this.api.listClusterCustomObject({ group: GROUP, version: VERSION, plural: 'bucketclaims' })) as {
+      items: Obj[];
+    };
+    for (const claim of claims.items) {
+      if (this.done.has(claim.metadata.uid) || claim.status?.bucketName) continue;
+      await this.provision(claim);
+      this.done.add(claim.metadata.uid);
+    }
+  }
+
+  private async provision(claim: Obj): Promise<void> {
+    const spec = claim.spec ?? {};
+    const className = String(spec.bucketClassName ?? '');
+    if (!className) return;
+    const cls = (await this.api.getClusterCustomObject({ group: GROUP, version: VERSION, plural: 'bucketclasses', name: className })) as Obj & {
+      driverName: string;
+      deletionPolicy?: string;
+      parameters?: Record<string, string>;
+    };
+    const bucketName = className + claim.metadata.uid;
+    const bucket = {
+      apiVersion: `${GROUP}/${VERSION}`,
+      kind: 'Bucket',
+      metadata: { name: bucketName },
+      spec: {
+        driverName: cls.driverName,
+        bucketClassName: className,
+        deletionPolicy: cls.deletionPolicy ?? 'Retain',
+        parameters: { ...(cls.parameters ?? {}) },
+        protocols: [...((spec.protocols as string[] | undefined) ?? [])],
+        bucketClaim: { name: claim.metadata.name, namespace: claim.metadata.namespace, uid: claim.metadata.uid },
+      },
+    };
+    try {
+      await this.api.createClusterCustomObject({ group: GROUP, version: VERSION, plural: 'buckets', body: bucket });
+    } catch (err) {
+      if (!String(err).includes('AlreadyExists') && !String(err).includes('409')) throw err;
+    }
+    const ns = claim.metadata.namespace as string;
+    const withStatus = { ...claim, status: { ...(claim.status ?? {}), bucketName, bucketReady: false } };
+    const updated = (await this.api.replaceNamespacedCustomObjectStatus({
+      group: GROUP,
+      version: VERSION,
+      namespace: ns,
+      plural: 'bucketclaims',
+      name: claim.metadata.name,
+      body: withStatus,
+    })) as Obj;
+    const finalizers = new Set(updated.metadata.finalizers ?? []);
+    finalizers.add(FINALIZER);
+    updated.metadata.finalizers = [...finalizers];
+    await this.api.replaceNamespacedCustomObject({
+      group: GROUP,
+      version: VERSION,
+      namespace: ns,
+      plural: 'bucketclaims',
+      name: claim.metadata.name,
+      body: updated,
+    });
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    await this.loop;
+  }
+}

@@ -1,0 +1,21 @@
+import { type KubeConfig, KubernetesObjectApi, type KubernetesObject, PatchStrategy } from '@kubernetes/client-node';
+import { parseAllDocuments } from 'yaml';
+
+/** Parses a multi-document YAML manifest into objects, skipping empty documents. */
+export function parseManifests(text: string): KubernetesObject[] {
+  return parseAllDocuments(text)
+    .map((d) => d.toJS() as KubernetesObject | null)
+    .filter((o): o is KubernetesObject => !!o && typeof o === 'object' && !!o.kind);
+}
+
+/** Server-side apply of each object with our field manager; `dryRun` asks the server to validate only. */
+export async function applyObjects(kc: KubeConfig, objects: KubernetesObject[], dryRun = false): Promise<KubernetesObject[]> {
+  const api = KubernetesObjectApi.makeApiClient(kc);
+  const out: KubernetesObject[] = [];
+  for (const obj of objects) {
+    out.push(
+      await api.patch(obj, undefined, dryRun ? 'All' : undefined, 'cosi-chaos', true, PatchStrategy.ServerSideApply),
+    );
+  }
+  return out;
+}

@@ -1,0 +1,38 @@
+import type { Rpc } from '../results/run-results.ts';
+
+/** One call as the mock driver's admin API returns it (GET /journal). */
+export interface DriverCall {
+  seq: number;
+  wallTime: string;
+  monoMs: number;
+  era: 'v1alpha1' | 'v1alpha2';
+  rpc: Rpc;
+  bucketName?: string;
+  bucketId?: string;
+  parameters: Record<string, string>;
+  callNumber: number;
+  rule?: string;
+  code: string;
+  message?: string;
+  latencyMs: number;
+}
+
+/** Reads a running mock driver's journal over its admin HTTP API. */
+export class DriverAdminClient {
+  constructor(readonly baseUrl: string) {}
+
+  async healthy(): Promise<boolean> {
+    const res = await fetch(`${this.baseUrl}/healthz`);
+    return res.ok;
+  }
+
+  /** Calls after `sinceSeq` (exclusive), optionally of one RPC. */
+  async journal(opts: { sinceSeq?: number; rpc?: Rpc } = {}): Promise<DriverCall[]> {
+    const q = new URLSearchParams();
+    if (opts.sinceSeq !== undefined) q.set('since', String(opts.sinceSeq));
+    if (opts.rpc) q.set('rpc', opts.rpc);
+    const res = await fetch(`${this.baseUrl}/journal?${q}`);
+    if (!res.ok) throw new Error(`GET /journal: HTTP ${res.status}: ${await res.text()}`);
+    return ((await res.json()) as { entries: DriverCall[] }).entries;
+  }
+}

@@ -1,0 +1,88 @@
+import { readFile, writeFile } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { stringify } from 'yaml';
+import { ManagedProcess } from '../process/managed-process.ts';
+import { waitForReady } from '../process/wait-for.ts';
+import { DriverAdminClient } from './driver-admin-client.ts';
+
+const PROJECT_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+export interface MockDriverProcessOptions {
+  /** Used for file and component names. */
+  id: string;
+  driverName: string;
+  rules: Record<string, unknown>[];
+  workDir: string;
+}
+
+/** The mock driver as its own child process (so a `crash` rule kills it, not the harness). */
+export class MockDriverProcess {
+  private constructor(
+    readonly socketPath: string,
+    readonly journalPath: string,
+    readonly admin: DriverAdminClient,
+    private readonly proc: ManagedProcess,
+  ) {}
+
+  static async start(opts: MockDriverProcessOptions): Promise<MockDriverProcess> {
+    const socketPath = join(opts.workDir, `driver-${opts.id}.sock`);
+    const rulesPath = join(opts.workDir, `driver-${opts.id}.rules.yaml`);
+    const journalPath = join(opts.workDir, `driver-${opts.id}.journal.jsonl`);
+    const logFile = join(opts.workDir, `driver-${opts.id}.log`);
+    await writeFile(rulesPath, stringify({ rules: opts.rules }));
+    const proc = ManagedProcess.start({
+      component: `mock-driver/${opts.id}`,
+      binary: process.execPath,
+      args: [
+        '--import',
+        'tsx',
+        join(PROJECT_ROOT, 'mock-driver', 'main.ts'),
+        '--socket',
+        socketPath,
+        '--name',
+        opts.driverName,
+        '--rules',
+        rulesPath,
+        '--journal',
+        journalPath,
+        '--admin',
+        '127.0.0.1:0',
+      ],
+      cwd: PROJECT_ROOT,
+      logFile,
+    });
+    let adminUrl = '';
+    try {
+      await waitForReady(
+        proc,
+        'listening',
+        async () => {
+          const text = await readFile(logFile, 'utf8');
+          for (const line of text.split('\n')) {
+            if (!line.startsWith('{')) continue;
+            const ev = JSON.parse(line) as { event?: string; admin?: string };
+            if (ev.event === 'listening' && ev.admin) {
+              adminUrl = ev.admin;
+              return true;
+            }
+          }
+          return false;
+        },
+        30_000,
+      );
+    } catch (err) {
+      await proc.stop();
+      throw err;
+    }
+    return new MockDriverProcess(socketPath, journalPath, new DriverAdminClient(adminUrl), proc);
+  }
+
+  get process(): ManagedProcess {
+    return this.proc;
+  }
+
+  stop(): Promise<void> {
+    return this.proc.stop();
+  }
+}

@@ -1,0 +1,134 @@
+// The results model of one run: the single source every report format is generated from.
+// Plain data only (JSON-serialisable); reports/ imports these types and nothing else from harness/.
+
+/** RPCs as the mock driver journals them. */
+export type Rpc = 'getInfo' | 'create' | 'getExisting' | 'delete' | 'grant' | 'revoke';
+
+/** COSI API era a sidecar speaks. */
+export type Era = 'v1alpha1' | 'v1alpha2';
+
+/** Go-style gRPC code names ('OK', 'InvalidArgument', ...), as the driver journal records them. */
+export type GrpcCodeName = string;
+
+/**
+ * What the sidecar did in the window:
+ * - terminal: exactly one attempt and no more.
+ * - bounded: more than one attempt, then it stopped (or succeeded).
+ * - unbounded: still retrying when the window closed.
+ * - never-called: the RPC never reached the driver.
+ * - crashed: the sidecar process exited or restarted during the window.
+ * - unavailable: the variant could not be built or started here (reason in verdictReason).
+ */
+export type Outcome = 'terminal' | 'bounded' | 'unbounded' | 'never-called' | 'crashed' | 'unavailable';
+
+/** pass/fail against the scenario's expectation; skipped when the variant was unavailable. */
+export type Verdict = 'pass' | 'fail' | 'skipped';
+
+export interface Attempt {
+  /** Driver journal sequence number. */
+  seq: number;
+  wallTime: string;
+  /** Milliseconds since the scenario's objects were applied. */
+  offsetMs: number;
+  code: GrpcCodeName;
+  message?: string;
+  bucketName?: string;
+}
+
+export interface BackoffFit {
+  /** First retry interval, ms. */
+  baseMs: number;
+  factor: number;
+  /** Largest interval the curve reaches; null when the window never reached a cap. */
+  capMs: number | null;
+  /** Number of intervals the fit used. */
+  points: number;
+  /** Root-mean-square error of log(interval) against the fit. */
+  rmsLogError: number;
+}
+
+export interface Projection {
+  attemptsPerObjectPerDay: number;
+  attemptsPerDayPer1000Objects: number;
+  assumptions: string[];
+}
+
+export interface EventSummary {
+  object: string;
+  type: string;
+  reason: string;
+  message: string;
+  count: number;
+}
+
+export interface ObjectStatus {
+  kind: string;
+  name: string;
+  namespace?: string;
+  /** The object's status as read at the end of the window (free-form, as the API returned it). */
+  status: Record<string, unknown>;
+}
+
+/** One cell of the error-code matrix (only for matrix runs). */
+export interface MatrixCell {
+  code: GrpcCodeName;
+  rpc: Rpc;
+  /** 'always': every call returns the code; 'then-ok': the code 3 times, then success. */
+  pattern: 'always' | 'then-ok';
+}
+
+export interface PolicyCheck {
+  /** What the variant's declared policy says should happen. */
+  declared: 'terminal' | 'retried';
+  conforms: boolean;
+  evidence: string;
+}
+
+export interface ScenarioResult {
+  scenario: string;
+  file: string;
+  description?: string;
+  variant: string;
+  era: Era;
+  rpc: Rpc;
+  outcome: Outcome;
+  attempts: Attempt[];
+  intervalsMs: number[];
+  windowMs: number;
+  stillRetryingAtEnd: boolean;
+  backoff?: BackoffFit;
+  projection?: Projection;
+  objects: ObjectStatus[];
+  events: EventSummary[];
+  sidecarRestarts: number;
+  expectation: string;
+  verdict: Verdict;
+  verdictReason: string;
+  cell?: MatrixCell;
+  policy?: PolicyCheck;
+}
+
+export interface ComponentVersion {
+  name: string;
+  version: string;
+  /** Where the binary came from: built from a Go module, KUBEBUILDER_ASSETS, a user path, ... */
+  source: string;
+  path?: string;
+}
+
+export interface LoadError {
+  file: string;
+  message: string;
+}
+
+export interface RunResults {
+  schemaVersion: 1;
+  tool: { name: 'cosi-chaos'; version: string };
+  startedAt: string;
+  finishedAt: string;
+  backend: 'local' | 'kind' | 'existing';
+  windowMs: number;
+  components: ComponentVersion[];
+  scenarios: ScenarioResult[];
+  loadErrors: LoadError[];
+}

@@ -1,0 +1,73 @@
+import type { Attempt, EventSummary, ObjectStatus, Verdict } from '../results/run-results.ts';
+import { parseDuration } from '../scenarios/duration.ts';
+import type { Expectation } from '../scenarios/scenario-types.ts';
+import type { OutcomeResult } from './outcome.ts';
+
+export interface VerdictInput {
+  expect: Expectation;
+  outcome: OutcomeResult;
+  attempts: Attempt[];
+  events: EventSummary[];
+  objects: ObjectStatus[];
+}
+
+/** Human-readable summary of an expectation, for reports. */
+export function describeExpectation(e: Expectation): string {
+  const parts: string[] = [e.outcome];
+  if (e.attempts !== undefined) parts.push(`exactly ${e.attempts} attempt(s)`);
+  if (e.minAttempts !== undefined) parts.push(`>= ${e.minAttempts} attempts${e.within ? ` within ${e.within}` : ''}`);
+  if (e.maxAttempts !== undefined) parts.push(`<= ${e.maxAttempts} attempts`);
+  if (e.stillRetrying !== undefined) parts.push(e.stillRetrying ? 'still retrying at the end' : 'stopped by the end');
+  if (e.minBucketNameLength !== undefined) parts.push(`bucket name >= ${e.minBucketNameLength} chars`);
+  if (e.events?.length) parts.push(`Events ${e.events.join(', ')}`);
+  if (e.statusError) parts.push('status.error set');
+  return parts.join('; ');
+}
+
+/** Every way the measurement differs from the expectation; empty means pass. */
+export function checkExpectation(input: VerdictInput): string[] {
+  const { expect: e, outcome, attempts } = input;
+  const problems: string[] = [];
+  if (outcome.outcome !== e.outcome) problems.push(`outcome ${outcome.outcome}, expected ${e.outcome}`);
+  if (e.attempts !== undefined && attempts.length !== e.attempts) {
+    problems.push(`${attempts.length} attempts, expected exactly ${e.attempts}`);
+  }
+  if (e.minAttempts !== undefined) {
+    const withinMs = e.within ? (parseDuration(e.within) as number) : Number.POSITIVE_INFINITY;
+    const n = attempts.filter((a) => a.offsetMs <= withinMs).length;
+    if (n < e.minAttempts) problems.push(`${n} attempts${e.within ? ` within ${e.within}` : ''}, expected at least ${e.minAttempts}`);
+  }
+  if (e.maxAttempts !== undefined && attempts.length > e.maxAttempts) {
+    problems.push(`${attempts.length} attempts, expected at most ${e.maxAttempts}`);
+  }
+  if (e.stillRetrying !== undefined && outcome.stillRetryingAtEnd !== e.stillRetrying) {
+    problems.push(e.stillRetrying ? 'had stopped retrying by the end' : 'was still retrying at the end');
+  }
+  if (e.minBucketNameLength !== undefined) {
+    const longest = Math.max(0, ...attempts.map((a) => a.bucketName?.length ?? 0));
+    if (longest < e.minBucketNameLength) {
+      problems.push(`longest bucket name in the journal is ${longest} characters, expected >= ${e.minBucketNameLength}`);
+    }
+  }
+  for (const reason of e.events ?? []) {
+    if (!input.events.some((ev) => ev.reason === reason)) problems.push(`no ${reason} Event`);
+  }
+  if (e.statusError) {
+    const bucket = input.objects.find((o) => o.kind === 'Bucket');
+    if (!bucket?.status.error) problems.push('Bucket status.error is not set');
+  }
+  return problems;
+}
+
+/** Maps problems to the verdict and its reason. */
+export function verdictOf(problems: string[]): { verdict: Verdict; verdictReason: string } {
+  return problems.length
+    ? { verdict: 'fail', verdictReason: problems.join('; ') }
+    : { verdict: 'pass', verdictReason: 'every expectation held' };
+}
+
+/** True once more attempts than the expectation allows were seen: the verdict cannot change any more. */
+export function budgetExceeded(e: Expectation, attemptCount: number): boolean {
+  const budget = e.attempts ?? e.maxAttempts;
+  return budget !== undefined && attemptCount > budget;
+}
