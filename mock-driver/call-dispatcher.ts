@@ -1,0 +1,186 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { bucketKey, type CallContext } from './call-context.ts';
+import type { CallCounter } from './call-counter.ts';
+import type { CallJournal, JournalRecord } from './call-journal.ts';
+import { ActionResolver } from './chaos-action.ts';
+import type { DriverMetrics } from './driver-metrics.ts';
+import type { EraAdapter } from './era-adapter.ts';
+import type { GrpcCodeName } from './grpc-code-names.ts';
+import type { ObjectStoreBackend } from './object-store-backend.ts';
+import type { ErrorInfoDetail } from './rpc-status-details.ts';
+import { selectRule } from './rule-set.ts';
+import type { RuleSet } from './rule-types.ts';
+
+// What the transport can tell about and do to one call.
+export interface CallTransport {
+  // Fires once if the client cancels or its deadline passes before an answer is sent.
+  onCancel(listener: (code: 'DeadlineExceeded' | 'Canceled') => void): void;
+  // Destroys the client's connection; false when the transport cannot.
+  dropConnection(): boolean;
+}
+
+// What the transport should send; 'none' means nothing (the call was abandoned, dropped or crashed).
+export type CallOutcome =
+  | { kind: 'response'; response: object }
+  | { kind: 'error'; code: GrpcCodeName; message: string; details: ErrorInfoDetail[] }
+  | { kind: 'none' };
+
+export interface DispatcherDependencies {
+  driverName: string;
+  journal: CallJournal;
+  counter: CallCounter;
+  backend: ObjectStoreBackend;
+  metrics: DriverMetrics;
+  rules: () => RuleSet;
+  // Called after the crashing call (and every call in flight) is journaled.
+  onCrash: (exitCode: number) => void;
+}
+
+interface InFlight {
+  record: Omit<JournalRecord, 'code' | 'latencyMs'>;
+  startedMs: number;
+  done: boolean;
+}
+
+// The driver core: numbers the call, picks the rule, carries out its action, journals the result.
+export class CallDispatcher {
+  readonly resolver = new ActionResolver();
+  private readonly inFlight = new Set<InFlight>();
+  private crashed = false;
+
+  constructor(private readonly deps: DispatcherDependencies) {}
+
+  async dispatch(
+    adapter: EraAdapter,
+    methodName: string,
+    request: object,
+    transport: CallTransport,
+  ): Promise<CallOutcome> {
+    const startedMs = performance.now();
+    const method = adapter.methods[methodName];
+    if (!method) throw new Error(`no ${adapter.era} handler for ${methodName}`);
+    const described = method.describe(request as never, (id) => this.deps.backend.identify(id));
+    const callNumber = this.deps.counter.next(bucketKey(described), method.rpc);
+    const call: CallContext = {
+      era: adapter.era,
+      rpc: method.rpc,
+      ...(described.bucketName !== undefined ? { bucketName: described.bucketName } : {}),
+      ...(described.bucketId !== undefined ? { bucketId: described.bucketId } : {}),
+      parameters: described.parameters,
+      callNumber,
+    };
+    const rule = selectRule(this.deps.rules(), call);
+    const flight: InFlight = {
+      record: { ...call, ...(rule ? { rule: rule.name } : {}) },
+      startedMs,
+      done: false,
+    };
+    this.inFlight.add(flight);
+
+    let cancelledWith: 'DeadlineExceeded' | 'Canceled' | undefined;
+    const cancelled = new Promise<'DeadlineExceeded' | 'Canceled'>((resolve) =>
+      transport.onCancel((code) => {
+        cancelledWith = code;
+        resolve(code);
+      }),
+    );
+    const abandon = (code: 'DeadlineExceeded' | 'Canceled'): CallOutcome => {
+      this.finish(
+        flight,
+        code,
+        code === 'DeadlineExceeded' ? 'client deadline passed' : 'cancelled by client',
+      );
+      return { kind: 'none' };
+    };
+
+    const { delayMs, terminal } = rule
+      ? this.resolver.resolve(rule.action, callNumber)
+      : { delayMs: 0, terminal: { kind: 'backend' as const } };
+    if (delayMs > 0) {
+      const controller = new AbortController();
+      const winner = await Promise.race([
+        sleep(delayMs, 'slept' as const, { signal: controller.signal }).catch(() => 'slept' as const),
+        cancelled,
+      ]);
+      controller.abort();
+      if (winner !== 'slept') return abandon(winner);
+    }
+    if (cancelledWith) return abandon(cancelledWith);
+
+    switch (terminal.kind) {
+      case 'error': {
+        const { code, message = '', details = [] } = terminal.error;
+        if (code !== 'OK') {
+          this.finish(flight, code, message);
+          return { kind: 'error', code, message, details };
+        }
+        return this.answerFromBackend(flight, method, request, described.backend, true);
+      }
+      case 'ok':
+      case 'backend':
+        return this.answerFromBackend(flight, method, request, described.backend, terminal.kind === 'ok');
+      case 'hang':
+        return abandon(await cancelled);
+      case 'drop': {
+        if (transport.dropConnection()) {
+          this.finish(flight, 'Dropped', 'connection destroyed by rule; the client sees Unavailable');
+          return { kind: 'none' };
+        }
+        const message = 'drop requested but the transport cannot destroy connections; answered Unavailable';
+        this.finish(flight, 'Unavailable', message);
+        return { kind: 'error', code: 'Unavailable', message, details: [] };
+      }
+      case 'crash':
+        // In-process crashes must look like a dead peer (Unavailable), not a polite server shutdown (Canceled).
+        transport.dropConnection();
+        this.crash(flight, terminal.exitCode);
+        return { kind: 'none' };
+    }
+  }
+
+  // Calls still waiting (hang, delay); stop() lets them be cancelled and journaled before closing the journal.
+  get pending(): number {
+    return this.inFlight.size;
+  }
+
+  private answerFromBackend(
+    flight: InFlight,
+    method: EraAdapter['methods'][string],
+    request: object,
+    backendRequest: Parameters<ObjectStoreBackend['handle']>[0],
+    force: boolean,
+  ): CallOutcome {
+    const result = this.deps.backend.handle(backendRequest, force);
+    if (!result.ok) {
+      this.finish(flight, result.code, result.message);
+      return { kind: 'error', code: result.code, message: result.message, details: [] };
+    }
+    if (result.bucketId !== undefined) flight.record.bucketId = result.bucketId;
+    const response = method.respond(result, request as never, this.deps.driverName);
+    this.finish(flight, 'OK');
+    return { kind: 'response', response };
+  }
+
+  private crash(flight: InFlight, exitCode: number): void {
+    this.finish(flight, 'Crashed', `driver crashed by rule with exit code ${exitCode}`);
+    for (const other of [...this.inFlight]) {
+      this.finish(other, 'Crashed', 'driver crashed while this call was in flight');
+    }
+    this.crashed = true;
+    this.deps.onCrash(exitCode);
+  }
+
+  private finish(flight: InFlight, code: JournalRecord['code'], message?: string): void {
+    if (flight.done) return;
+    flight.done = true;
+    this.inFlight.delete(flight);
+    if (this.crashed) return;
+    const entry = this.deps.journal.record({
+      ...flight.record,
+      code,
+      ...(message ? { message } : {}),
+      latencyMs: Math.round((performance.now() - flight.startedMs) * 1000) / 1000,
+    });
+    this.deps.metrics.observe(entry);
+  }
+}
