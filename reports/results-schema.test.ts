@@ -1,0 +1,202 @@
+// The schema must match harness/results/run-results.ts exactly. The compiler checks the key lists below
+// against the TypeScript types (a missing, extra or wrongly optional key does not compile); the tests check
+// the schema file against the same lists, so neither side can drift alone.
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import type {
+  Attempt,
+  BackoffFit,
+  ComponentVersion,
+  Era,
+  EventSummary,
+  LoadError,
+  MatrixCell,
+  ObjectStatus,
+  Outcome,
+  PolicyCheck,
+  Projection,
+  Rpc,
+  RunResults,
+  ScenarioResult,
+  Verdict,
+} from '../harness/results/run-results.ts';
+import { RESULTS_SCHEMA_PATH } from './results-file.ts';
+
+type KeyKinds<T> = { [K in keyof T]-?: Record<string, never> extends Pick<T, K> ? 'optional' : 'required' };
+
+const runResults: KeyKinds<RunResults> = {
+  schemaVersion: 'required',
+  tool: 'required',
+  startedAt: 'required',
+  finishedAt: 'required',
+  backend: 'required',
+  windowMs: 'required',
+  components: 'required',
+  scenarios: 'required',
+  loadErrors: 'required',
+};
+const tool: KeyKinds<RunResults['tool']> = { name: 'required', version: 'required' };
+const attempt: KeyKinds<Attempt> = {
+  seq: 'required',
+  wallTime: 'required',
+  offsetMs: 'required',
+  code: 'required',
+  message: 'optional',
+  bucketName: 'optional',
+};
+const backoffFit: KeyKinds<BackoffFit> = {
+  baseMs: 'required',
+  factor: 'required',
+  capMs: 'required',
+  points: 'required',
+  rmsLogError: 'required',
+};
+const projection: KeyKinds<Projection> = {
+  attemptsPerObjectPerDay: 'required',
+  attemptsPerDayPer1000Objects: 'required',
+  assumptions: 'required',
+};
+const eventSummary: KeyKinds<EventSummary> = {
+  object: 'required',
+  type: 'required',
+  reason: 'required',
+  message: 'required',
+  count: 'required',
+};
+const objectStatus: KeyKinds<ObjectStatus> = {
+  kind: 'required',
+  name: 'required',
+  namespace: 'optional',
+  status: 'required',
+};
+const matrixCell: KeyKinds<MatrixCell> = { code: 'required', rpc: 'required', pattern: 'required' };
+const policyCheck: KeyKinds<PolicyCheck> = {
+  declared: 'required',
+  conforms: 'required',
+  evidence: 'required',
+};
+const scenarioResult: KeyKinds<ScenarioResult> = {
+  scenario: 'required',
+  file: 'required',
+  description: 'optional',
+  variant: 'required',
+  era: 'required',
+  rpc: 'required',
+  outcome: 'required',
+  attempts: 'required',
+  intervalsMs: 'required',
+  windowMs: 'required',
+  stillRetryingAtEnd: 'required',
+  backoff: 'optional',
+  projection: 'optional',
+  objects: 'required',
+  events: 'required',
+  sidecarRestarts: 'required',
+  expectation: 'required',
+  verdict: 'required',
+  verdictReason: 'required',
+  cell: 'optional',
+  policy: 'optional',
+};
+const componentVersion: KeyKinds<ComponentVersion> = {
+  name: 'required',
+  version: 'required',
+  source: 'required',
+  path: 'optional',
+};
+const loadError: KeyKinds<LoadError> = { file: 'required', message: 'required' };
+
+// Record<Union, true> does not compile unless every member is listed, and only members.
+const rpcs: Record<Rpc, true> = {
+  getInfo: true,
+  create: true,
+  getExisting: true,
+  delete: true,
+  grant: true,
+  revoke: true,
+};
+const eras: Record<Era, true> = { v1alpha1: true, v1alpha2: true };
+const outcomes: Record<Outcome, true> = {
+  terminal: true,
+  bounded: true,
+  unbounded: true,
+  'never-called': true,
+  crashed: true,
+  unavailable: true,
+};
+const verdicts: Record<Verdict, true> = { pass: true, fail: true, skipped: true };
+const backends: Record<RunResults['backend'], true> = { local: true, kind: true, existing: true };
+const patterns: Record<MatrixCell['pattern'], true> = { always: true, 'then-ok': true };
+const declared: Record<PolicyCheck['declared'], true> = { terminal: true, retried: true };
+
+interface ObjectSchema {
+  type: string;
+  additionalProperties: boolean;
+  required?: string[];
+  properties: Record<string, { enum?: unknown[]; const?: unknown; $ref?: string }>;
+}
+const schema = JSON.parse(readFileSync(RESULTS_SCHEMA_PATH, 'utf8')) as ObjectSchema & {
+  $schema: string;
+  $defs: Record<string, ObjectSchema & { enum?: unknown[] }>;
+};
+
+function def(name: string): ObjectSchema & { enum?: unknown[] } {
+  const found = schema.$defs[name];
+  if (!found) throw new Error(`schema has no $defs/${name}`);
+  return found;
+}
+
+const objects: [string, ObjectSchema, Record<string, 'required' | 'optional'>][] = [
+  ['RunResults', schema, runResults],
+  ['RunResults.tool', schema.properties.tool as unknown as ObjectSchema, tool],
+  ['Attempt', def('attempt'), attempt],
+  ['BackoffFit', def('backoffFit'), backoffFit],
+  ['Projection', def('projection'), projection],
+  ['EventSummary', def('eventSummary'), eventSummary],
+  ['ObjectStatus', def('objectStatus'), objectStatus],
+  ['MatrixCell', def('matrixCell'), matrixCell],
+  ['PolicyCheck', def('policyCheck'), policyCheck],
+  ['ScenarioResult', def('scenarioResult'), scenarioResult],
+  ['ComponentVersion', def('componentVersion'), componentVersion],
+  ['LoadError', def('loadError'), loadError],
+];
+
+describe('results.schema.json matches run-results.ts', () => {
+  it('is a draft 2020-12 schema pinned to schemaVersion 1', () => {
+    expect(schema.$schema).toBe('https://json-schema.org/draft/2020-12/schema');
+    expect(schema.properties.schemaVersion).toEqual({ const: 1 });
+    expect((schema.properties.tool as unknown as ObjectSchema).properties.name).toEqual({
+      const: 'cosi-chaos',
+    });
+  });
+
+  it.each(objects)('%s: same properties, same required set, nothing extra allowed', (_, s, kinds) => {
+    expect(s.type).toBe('object');
+    expect(s.additionalProperties).toBe(false);
+    expect(Object.keys(s.properties).sort()).toEqual(Object.keys(kinds).sort());
+    expect([...(s.required ?? [])].sort()).toEqual(
+      Object.entries(kinds)
+        .filter(([, kind]) => kind === 'required')
+        .map(([key]) => key)
+        .sort(),
+    );
+  });
+
+  it.each([
+    ['rpc', def('rpc').enum, rpcs],
+    ['era', def('era').enum, eras],
+    ['outcome', def('outcome').enum, outcomes],
+    ['verdict', def('verdict').enum, verdicts],
+    ['backend', schema.properties.backend?.enum, backends],
+    ['pattern', def('matrixCell').properties.pattern?.enum, patterns],
+    ['declared', def('policyCheck').properties.declared?.enum, declared],
+  ] as const)('enum %s lists exactly the TypeScript union', (_, values, members) => {
+    expect([...(values ?? [])].sort()).toEqual(Object.keys(members).sort());
+  });
+
+  it('allows null only where the type does (BackoffFit.capMs)', () => {
+    const nullable = JSON.stringify(schema).match(/"null"/g) ?? [];
+    expect(nullable).toHaveLength(1);
+    expect(def('backoffFit').properties.capMs).toMatchObject({ type: ['number', 'null'] });
+  });
+});
