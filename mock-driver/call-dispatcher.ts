@@ -32,8 +32,8 @@ export interface DispatcherDependencies {
   backend: ObjectStoreBackend;
   metrics: DriverMetrics;
   rules: () => RuleSet;
-  // Called after the crashing call (and every call in flight) is journaled.
-  onCrash: (exitCode: number) => void;
+  // Called after the crashing call (and every call in flight) is journaled; dropCaller cuts that call's connection.
+  onCrash: (exitCode: number, dropCaller: () => void) => void;
 }
 
 interface InFlight {
@@ -131,9 +131,7 @@ export class CallDispatcher {
         return { kind: 'error', code: 'Unavailable', message, details: [] };
       }
       case 'crash':
-        // In-process crashes must look like a dead peer (Unavailable), not a polite server shutdown (Canceled).
-        transport.dropConnection();
-        this.crash(flight, terminal.exitCode);
+        this.crash(flight, terminal.exitCode, () => transport.dropConnection());
         return { kind: 'none' };
     }
   }
@@ -161,13 +159,13 @@ export class CallDispatcher {
     return { kind: 'response', response };
   }
 
-  private crash(flight: InFlight, exitCode: number): void {
+  private crash(flight: InFlight, exitCode: number, dropCaller: () => void): void {
     this.finish(flight, 'Crashed', `driver crashed by rule with exit code ${exitCode}`);
     for (const other of [...this.inFlight]) {
       this.finish(other, 'Crashed', 'driver crashed while this call was in flight');
     }
     this.crashed = true;
-    this.deps.onCrash(exitCode);
+    this.deps.onCrash(exitCode, dropCaller);
   }
 
   private finish(flight: InFlight, code: JournalRecord['code'], message?: string): void {

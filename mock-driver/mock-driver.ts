@@ -104,8 +104,10 @@ export async function startMockDriver(options: MockDriverOptions): Promise<MockD
     backend,
     metrics,
     rules: () => ruleSet,
-    onCrash: (exitCode) => {
+    onCrash: (exitCode, dropCaller) => {
       if (options.onCrash === 'exit-process') process.exit(exitCode);
+      // In-process crashes must look like a dead peer (Unavailable), not a polite shutdown (Canceled).
+      dropCaller();
       grpc?.kill();
       void stop();
     },
