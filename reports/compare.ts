@@ -28,6 +28,8 @@ export interface ResultChange {
   variant: string;
   cell?: ScenarioResult['cell'];
   changes: ChangeKind[];
+  /** 'worse' when the verdict went from pass to fail, 'better' for fail to pass, else 'neutral'. */
+  direction: 'better' | 'worse' | 'neutral';
   before: ResultSnapshot;
   after: ResultSnapshot;
 }
@@ -107,11 +109,18 @@ export function compareResults(before: RunResults, after: RunResults): Compariso
       unchanged++;
       continue;
     }
+    const direction: ResultChange['direction'] =
+      a.verdict === 'pass' && b.verdict === 'fail'
+        ? 'worse'
+        : a.verdict === 'fail' && b.verdict === 'pass'
+          ? 'better'
+          : 'neutral';
     const change: ResultChange = {
       key,
       scenario: r.scenario,
       variant: r.variant,
       changes,
+      direction,
       before: a,
       after: b,
     };

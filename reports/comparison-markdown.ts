@@ -1,5 +1,7 @@
-import type { Comparison, ResultPresence, ResultSnapshot } from './compare.ts';
+import type { Comparison, ResultChange, ResultPresence, ResultSnapshot } from './compare.ts';
 import { mdCell } from './markdown-text.ts';
+
+const DIRECTION_MARK: Record<ResultChange['direction'], string> = { worse: '🔴', better: '🟢', neutral: '' };
 
 function attempts(s: ResultSnapshot): string {
   return `${s.attempts}${s.stillRetryingAtEnd ? '+' : ''}`;
@@ -33,7 +35,8 @@ export function renderComparisonMarkdown(comparison: Comparison): string {
     `Before: ${comparison.before.startedAt} (cosi-chaos ${comparison.before.toolVersion}); ` +
       `after: ${comparison.after.startedAt} (cosi-chaos ${comparison.after.toolVersion}).`,
     '',
-    `**${changed.length} changed, ${added.length} added, ${removed.length} removed, ${comparison.unchanged} unchanged.** ` +
+    `**${changed.filter((c) => c.direction === 'worse').length} regressed (pass → fail)**; ` +
+      `**${changed.length} changed, ${added.length} added, ${removed.length} removed, ${comparison.unchanged} unchanged.** ` +
       `Noise: ${comparison.noise}.`,
     '',
   ];
@@ -41,11 +44,11 @@ export function renderComparisonMarkdown(comparison: Comparison): string {
     out.push(
       '## Changed',
       '',
-      '| Scenario | Variant | Outcome | Verdict | Attempts | What moved |',
-      '|---|---|---|---|---|---|',
+      '| | Scenario | Variant | Outcome | Verdict | Attempts | What moved |',
+      '|---|---|---|---|---|---|---|',
       ...changed.map(
         (c) =>
-          `| ${mdCell(c.scenario)} | ${mdCell(variantCell(c))} | ${arrow(c.before.outcome, c.after.outcome)} | ` +
+          `| ${DIRECTION_MARK[c.direction]} | ${mdCell(c.scenario)} | ${mdCell(variantCell(c))} | ${arrow(c.before.outcome, c.after.outcome)} | ` +
           `${arrow(c.before.verdict, c.after.verdict)} | ${arrow(attempts(c.before), attempts(c.after))} | ${c.changes.join(', ')} |`,
       ),
       '',
