@@ -88,6 +88,27 @@ describe('results file', () => {
     await expect(stat(path)).rejects.toThrow(/ENOENT/);
   });
 
+  it('writes optional fields left undefined in memory as absent', async () => {
+    const results = await loadFixture();
+    const first = results.scenarios[0];
+    if (!first) throw new Error('fixture has no scenarios');
+    first.description = undefined;
+    first.cell = undefined;
+    const path = join(dir, 'undefined.json');
+    await writeResults(path, results);
+    expect('description' in ((await readResults(path)).scenarios[0] ?? {})).toBe(false);
+  });
+
+  it('reports a missing schemaVersion as a schema problem, not a version one', async () => {
+    const raw = JSON.parse(await readFile(FIXTURE_PATH, 'utf8'));
+    delete raw.schemaVersion;
+    const path = join(dir, 'noversion.json');
+    await writeFile(path, JSON.stringify(raw));
+    const error = await readError(path);
+    expect(error.problem).toBe('schema');
+    expect(error.message).toContain("must have required property 'schemaVersion'");
+  });
+
   it('accepts a fit without a cap (capMs null) and an empty run', async () => {
     const results = await loadFixture();
     expect(results.scenarios.some((r) => r.backoff?.capMs === null)).toBe(true);

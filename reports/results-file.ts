@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { Ajv2020, type ErrorObject } from 'ajv/dist/2020.js';
+import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
 import addFormatsModule from 'ajv-formats';
 import type { RunResults } from '../harness/results/run-results.ts';
 
@@ -60,12 +60,12 @@ export class ResultsFileError extends Error {
 const addFormats = addFormatsModule.default;
 
 // Compiled once on first use: compiling the schema costs more than validating a run.
-let compiled: ((value: unknown) => boolean) & { errors?: ErrorObject[] | null | undefined };
-function validator(): typeof compiled {
+let compiled: ValidateFunction<RunResults> | undefined;
+function validator(): ValidateFunction<RunResults> {
   if (!compiled) {
     const ajv = new Ajv2020({ allErrors: true, allowUnionTypes: true });
     addFormats(ajv);
-    compiled = ajv.compile(JSON.parse(readFileSync(RESULTS_SCHEMA_PATH, 'utf8')));
+    compiled = ajv.compile<RunResults>(JSON.parse(readFileSync(RESULTS_SCHEMA_PATH, 'utf8')));
   }
   return compiled;
 }
@@ -90,8 +90,9 @@ function describe(issues: ResultsIssue[]): string {
 
 /** Checks `value` against schemas/results.schema.json; throws ResultsFileError naming `file` and the JSON path. */
 export function validateResults(value: unknown, file: string, operation: 'read' | 'write'): RunResults {
+  // A different number is a file from another cosi-chaos, not a broken one: say that, not 'must be equal to constant'.
   const version = (value as { schemaVersion?: unknown } | null)?.schemaVersion;
-  if (typeof value === 'object' && value !== null && version !== RESULTS_SCHEMA_VERSION) {
+  if (typeof version === 'number' && version !== RESULTS_SCHEMA_VERSION) {
     throw new ResultsFileError({
       file,
       operation,
@@ -105,13 +106,15 @@ export function validateResults(value: unknown, file: string, operation: 'read' 
     const issues = issuesOf(validate.errors ?? []);
     throw new ResultsFileError({ file, operation, problem: 'schema', issues, detail: describe(issues) });
   }
-  return value as RunResults;
+  return value;
 }
 
 /** Validated, pretty JSON with a trailing newline: the 'json' report format and the results file share it. */
 export function formatResultsJson(results: RunResults, file = '<in memory>'): string {
-  validateResults(results, file, 'write');
-  return `${JSON.stringify(results, null, 2)}\n`;
+  const text = `${JSON.stringify(results, null, 2)}\n`;
+  // Validate what is written, not the object: `description: undefined` is fine in memory and absent on disk.
+  validateResults(JSON.parse(text), file, 'write');
+  return text;
 }
 
 /** Validates, then writes atomically (temp file + rename) so a reader never sees half a file; creates the directory. */
@@ -123,6 +126,7 @@ export async function writeResults(path: string, results: RunResults): Promise<v
     await writeFile(temp, text, 'utf8');
     await rename(temp, path);
   } catch (cause) {
+    await rm(temp, { force: true }).catch(() => undefined);
     throw new ResultsFileError({
       file: path,
       operation: 'write',
