@@ -17,6 +17,8 @@ export interface GoBuildRecipe {
   replaces?: Record<string, string>;
   /** When the staging modules of k8s.io/kubernetes must be pinned: the v0.x version to pin them to. */
   kubernetesStagingVersion?: string;
+  /** -X linker flags (version stamps that release builds set from git). */
+  ldflags?: string[];
   /** Human-readable origin, printed by `doctor` and recorded in results. */
   origin: string;
 }
@@ -37,6 +39,17 @@ export const KUBE_APISERVER: GoBuildRecipe = {
   moduleVersion: 'v1.33.13',
   pkg: 'k8s.io/kubernetes/cmd/kube-apiserver',
   kubernetesStagingVersion: 'v0.33.13',
+  // Without these the server reports v0.0.0-master+$Format:%H$, and clients that parse /version (the v0.1
+  // sidecar does, with MustParseSemantic) panic.
+  ldflags: [
+    'k8s.io/component-base/version.gitVersion=v1.33.13',
+    'k8s.io/component-base/version.gitMajor=1',
+    'k8s.io/component-base/version.gitMinor=33',
+    'k8s.io/component-base/version.gitTreeState=clean',
+    'k8s.io/client-go/pkg/version.gitVersion=v1.33.13',
+    'k8s.io/client-go/pkg/version.gitMajor=1',
+    'k8s.io/client-go/pkg/version.gitMinor=33',
+  ],
   origin: 'k8s.io/kubernetes/cmd/kube-apiserver@v1.33.13 (staging modules pinned to v0.33.13)',
 };
 

@@ -86,7 +86,8 @@ export async function buildFromGoModules(recipe: GoBuildRecipe, opts: BuildOptio
     await writeFile(join(workDir, 'go.mod'), await generatedGoMod(recipe, opts));
     opts.progress?.('build', `${recipe.name} ${version}: go build ${recipe.pkg}`);
     const tmpOut = `${out}.tmp-${process.pid}`;
-    const proc = execa('go', ['build', '-trimpath', '-o', tmpOut, recipe.pkg], {
+    const ldflags = recipe.ldflags?.length ? ['-ldflags', recipe.ldflags.map((f) => `-X ${f}`).join(' ')] : [];
+    const proc = execa('go', ['build', '-trimpath', ...ldflags, '-o', tmpOut, recipe.pkg], {
       cwd: workDir,
       env: { ...env, ...GO_ENV },
       all: true,

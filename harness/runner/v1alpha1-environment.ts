@@ -151,7 +151,7 @@ export class V1alpha1Environment {
     throw new ProcessStartError(
       `sidecar/${this.variant.name}`,
       this.sidecar.spec.binary,
-      'did not call DriverGetInfo and take its leader Lease in time',
+      this.sidecar.hasExited ? 'exited while starting' : 'did not call DriverGetInfo and take its leader Lease in time',
       this.sidecar.spec.logFile,
       this.sidecar.logTail(),
       this.sidecar.exit?.code ?? null,

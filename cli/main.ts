@@ -1,0 +1,73 @@
+import { Command, CommanderError, Option } from 'commander';
+import { BuildError } from '../harness/binaries/build-error.ts';
+import { ProcessStartError } from '../harness/process/process-errors.ts';
+import { ScenarioError } from '../harness/scenarios/scenario-error.ts';
+import { doctorCommand } from './doctor-command.ts';
+import { EXIT, UsageError } from './exit-codes.ts';
+import { createCliProgress } from './cli-progress.ts';
+import { runCommand } from './run-command.ts';
+
+const out = (line: string) => process.stdout.write(`${line}\n`);
+const err = (line: string) => process.stderr.write(`${line}\n`);
+
+async function main(argv: string[]): Promise<number> {
+  const program = new Command('cosi-chaos')
+    .description('Mock COSI driver and chaos harness: counts how often the real COSI sidecar retries')
+    .exitOverride()
+    .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+  let code: number = EXIT.ok;
+
+  program
+    .command('run')
+    .description('run scenarios on a local control plane with the real COSI sidecar(s)')
+    .argument('[paths...]', 'scenario files or directories', [])
+    .option('--sidecar <variant|era|path>', 'v1alpha1, v1alpha2, a variant name, or a sidecar binary')
+    .addOption(new Option('--era <era>', 'era of a --sidecar binary').choices(['v1alpha1', 'v1alpha2']))
+    .option('--window <duration>', "observation window, overrides each scenario's (e.g. 60s)")
+    .option('--out <dir>', 'results and logs directory', 'results')
+    .option('--strict', 'count skipped (unavailable) variants as failures')
+    .action(async (paths: string[], flags) => {
+      code = await runCommand(paths, flags, out, createCliProgress(process.stderr));
+    });
+
+  program
+    .command('doctor')
+    .description('which binaries exist, where they came from, and how to get the rest')
+    .action(async () => {
+      code = await doctorCommand(out);
+    });
+
+  program
+    .command('driver')
+    .description('run the mock COSI driver')
+    .allowUnknownOption()
+    .helpOption(false)
+    .argument('[args...]')
+    .action(async (args: string[]) => {
+      const { runDriverCommand } = await import('../mock-driver/driver-command.ts');
+      code = await runDriverCommand(args);
+    });
+
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+  } catch (e) {
+    if (e instanceof CommanderError) return e.exitCode === 0 ? EXIT.ok : EXIT.badInput;
+    throw e;
+  }
+  return code;
+}
+
+try {
+  process.exitCode = await main(process.argv.slice(2));
+} catch (e) {
+  if (e instanceof ScenarioError || e instanceof UsageError) {
+    err(`error: ${e.message}`);
+    process.exitCode = EXIT.badInput;
+  } else if (e instanceof BuildError || e instanceof ProcessStartError) {
+    err(`error: ${e.message}`);
+    process.exitCode = EXIT.infrastructure;
+  } else {
+    err(`error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+    process.exitCode = EXIT.infrastructure;
+  }
+}

@@ -1,0 +1,113 @@
+import { accessSync, constants, statSync } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import type { RunProgress } from '../harness/runner/suite-runner.ts';
+import { runSuite } from '../harness/runner/suite-runner.ts';
+import type { LoadError, RunResults } from '../harness/results/run-results.ts';
+import { parseDuration } from '../harness/scenarios/duration.ts';
+import { ScenarioError } from '../harness/scenarios/scenario-error.ts';
+import { discoverScenarioFiles, loadScenarioFile } from '../harness/scenarios/scenario-loader.ts';
+import type { Scenario } from '../harness/scenarios/scenario-types.ts';
+import { BUILTIN_VARIANTS, type SidecarVariant, selectVariants } from '../harness/variants/sidecar-variants.ts';
+import { EXIT, UsageError } from './exit-codes.ts';
+import { renderResultTable } from './result-table.ts';
+
+export interface RunFlags {
+  sidecar?: string;
+  era?: string;
+  window?: string;
+  out: string;
+  strict?: boolean;
+}
+
+function isExecutableFile(p: string): boolean {
+  try {
+    accessSync(p, constants.X_OK);
+    return statSync(p).isFile();
+  } catch {
+    return false;
+  }
+}
+
+/** Turns --sidecar into the variants to run; a path becomes a variant named "custom". */
+export function variantsFromFlag(flag: string | undefined, era: string | undefined): SidecarVariant[] {
+  if (era !== undefined && era !== 'v1alpha1' && era !== 'v1alpha2') {
+    throw new UsageError(`--era must be v1alpha1 or v1alpha2, not "${era}"`);
+  }
+  if (!flag) return BUILTIN_VARIANTS;
+  const selected = selectVariants(flag);
+  if (selected.length) return selected;
+  if (flag.includes('/') || flag.startsWith('.')) {
+    if (!isExecutableFile(flag)) throw new UsageError(`--sidecar ${flag}: not an executable file`);
+    return [
+      {
+        name: 'custom',
+        era: (era as 'v1alpha1' | 'v1alpha2' | undefined) ?? 'v1alpha1',
+        description: `user binary ${resolve(flag)}`,
+        naming: era === 'v1alpha2' ? 'bc-uid' : 'class-plus-uid',
+        binaryPath: resolve(flag),
+      },
+    ];
+  }
+  const names = [...new Set(BUILTIN_VARIANTS.flatMap((v) => [v.era, v.name]))].join(', ');
+  throw new UsageError(`--sidecar "${flag}" is not one of ${names}, nor a path to a sidecar binary`);
+}
+
+/** A user binary runs every scenario with the expectations of that scenario's first variant of its era. */
+function withCustomVariant(scenarios: Scenario[], custom: SidecarVariant): Scenario[] {
+  return scenarios.map((s) => {
+    const template = s.variants.find((v) => BUILTIN_VARIANTS.find((b) => b.name === v.sidecar)?.era === custom.era);
+    return template ? { ...s, variants: [...s.variants, { ...template, sidecar: custom.name }] } : s;
+  });
+}
+
+/** `cosi-chaos run`: exit 0 when every expectation holds, 1 when one does not, 2 on bad input. */
+export async function runCommand(paths: string[], flags: RunFlags, log: (line: string) => void, progress: RunProgress): Promise<number> {
+  const windowMs = flags.window === undefined ? undefined : parseDuration(flags.window);
+  if (flags.window !== undefined && (windowMs === undefined || windowMs <= 0)) {
+    throw new UsageError(`--window "${flags.window}" is not a duration like 60s, 90000ms or 2m`);
+  }
+  let variants = variantsFromFlag(flags.sidecar, flags.era);
+  const files = await discoverScenarioFiles(paths.length ? paths : ['scenarios']);
+  if (!files.length) throw new UsageError(`no scenario files (*.yaml) in ${paths.join(', ') || 'scenarios'}`);
+  let scenarios: Scenario[] = [];
+  const loadErrors: LoadError[] = [];
+  for (const f of files) {
+    try {
+      scenarios.push(await loadScenarioFile(f));
+    } catch (err) {
+      if (err instanceof ScenarioError) throw err;
+      loadErrors.push({ file: f, message: String(err) });
+    }
+  }
+  const custom = variants.find((v) => v.name === 'custom');
+  if (custom) scenarios = withCustomVariant(scenarios, custom);
+  variants = variants.filter((v) => scenarios.some((s) => s.variants.some((sv) => sv.sidecar === v.name)));
+  if (!variants.length) throw new UsageError(`no scenario lists a variant selected by --sidecar ${flags.sidecar}`);
+
+  const outDir = resolve(flags.out);
+  await mkdir(outDir, { recursive: true });
+  const abort = new AbortController();
+  const onSigint = () => {
+    if (abort.signal.aborted) process.exit(EXIT.interrupted);
+    log('interrupted: stopping everything (Ctrl-C again to force)');
+    abort.abort();
+  };
+  process.on('SIGINT', onSigint);
+  process.on('SIGTERM', onSigint);
+  const started = Date.now();
+  let results: RunResults;
+  try {
+    results = await runSuite({ scenarios, loadErrors, variants, windowMs, outDir, progress, signal: abort.signal, toolVersion: '0.1.0' });
+  } finally {
+    process.off('SIGINT', onSigint);
+    process.off('SIGTERM', onSigint);
+  }
+  const resultsFile = join(outDir, 'results.json');
+  await writeFile(resultsFile, `${JSON.stringify(results, null, 2)}\n`);
+  log(renderResultTable(results));
+  log(`\nresults: ${resultsFile} (logs in ${join(outDir, 'logs')}); ${((Date.now() - started) / 1000).toFixed(1)} s from start to verdict`);
+  if (abort.signal.aborted) return EXIT.interrupted;
+  const failed = results.scenarios.some((r) => r.verdict === 'fail' || (flags.strict && r.verdict === 'skipped'));
+  return failed ? EXIT.expectationFailed : EXIT.ok;
+}
