@@ -59,6 +59,8 @@ async function main(argv: string[]): Promise<number> {
 
 try {
   process.exitCode = await main(process.argv.slice(2));
+  // Every child has been stopped by now; do not wait on stray timers or sockets of libraries.
+  process.exit(process.exitCode);
 } catch (e) {
   if (e instanceof ScenarioError || e instanceof UsageError) {
     err(`error: ${e.message}`);
@@ -70,4 +72,5 @@ try {
     err(`error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
     process.exitCode = EXIT.infrastructure;
   }
+  process.exit(process.exitCode);
 }

@@ -1,4 +1,4 @@
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CoreV1Api, CustomObjectsApi, KubeConfig } from '@kubernetes/client-node';
@@ -73,6 +73,8 @@ export class V1alpha1Environment {
     logDir: string,
     progress?: (detail: string) => void,
   ): Promise<V1alpha1Environment> {
+    // A previous run's logs, etcd data and journal must not leak into this one.
+    await rm(logDir, { recursive: true, force: true });
     await mkdir(logDir, { recursive: true });
     progress?.(`${variant.name}: starting etcd and kube-apiserver`);
     const cp = await LocalControlPlane.start({ etcdBinary: bins.etcd, apiServerBinary: bins.kubeApiServer, workDir: logDir, keepWorkDir: true });
@@ -123,6 +125,7 @@ export class V1alpha1Environment {
       const sidecar = launch();
       const env = new V1alpha1Environment(variant, cp, driver, provisioner, sidecar, launch, logDir);
       cleanup.length = 0;
+      cleanup.push(() => env.stop());
       await env.waitForSidecar();
       return env;
     } catch (err) {
