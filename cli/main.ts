@@ -4,8 +4,10 @@ import { ProcessStartError } from '../harness/process/process-errors.ts';
 import { ScenarioError } from '../harness/scenarios/scenario-error.ts';
 import { doctorCommand } from './doctor-command.ts';
 import { EXIT, UsageError } from './exit-codes.ts';
-import { createCliProgress } from './cli-progress.ts';
+
 import { runCommand } from './run-command.ts';
+import { compareCommand, reportCommand } from './report-command.ts';
+import { createProgressReporter, ResultsFileError } from '../reports/index.ts';
 
 const out = (line: string) => process.stdout.write(`${line}\n`);
 const err = (line: string) => process.stderr.write(`${line}\n`);
@@ -27,7 +29,7 @@ async function main(argv: string[]): Promise<number> {
     .option('--out <dir>', 'results and logs directory', 'results')
     .option('--strict', 'count skipped (unavailable) variants as failures')
     .action(async (paths: string[], flags) => {
-      code = await runCommand(paths, flags, out, createCliProgress(process.stderr));
+      code = await runCommand(paths, flags, out, createProgressReporter(process.stderr));
     });
 
   program
@@ -35,6 +37,25 @@ async function main(argv: string[]): Promise<number> {
     .description('which binaries exist, where they came from, and how to get the rest')
     .action(async () => {
       code = await doctorCommand(out);
+    });
+
+  const report = program
+    .command('report')
+    .description('regenerate a report from results JSON, or compare two runs')
+    .argument('[results]', 'results JSON written by run')
+    .option('--format <format>', 'md, junit, html or json', 'md')
+    .option('--output <file>', 'write to a file instead of stdout')
+    .action(async (file: string | undefined, flags) => {
+      if (!file) throw new UsageError('report needs a results JSON file (or: report compare A.json B.json)');
+      code = await reportCommand(file, flags, out);
+    });
+  report
+    .command('compare')
+    .description('what changed between two runs')
+    .argument('<a>', 'earlier results JSON')
+    .argument('<b>', 'later results JSON')
+    .action(async (a: string, b: string) => {
+      code = await compareCommand(a, b, out);
     });
 
   program
@@ -62,7 +83,7 @@ try {
   // Every child has been stopped by now; do not wait on stray timers or sockets of libraries.
   process.exit(process.exitCode);
 } catch (e) {
-  if (e instanceof ScenarioError || e instanceof UsageError) {
+  if (e instanceof ScenarioError || e instanceof UsageError || e instanceof ResultsFileError) {
     err(`error: ${e.message}`);
     process.exitCode = EXIT.badInput;
   } else if (e instanceof BuildError || e instanceof ProcessStartError) {

@@ -11,6 +11,8 @@ import type { Scenario } from '../harness/scenarios/scenario-types.ts';
 import { BUILTIN_VARIANTS, type SidecarVariant, selectVariants } from '../harness/variants/sidecar-variants.ts';
 import { EXIT, UsageError } from './exit-codes.ts';
 import { renderResultTable } from './result-table.ts';
+import { enrichResults } from './enrich-results.ts';
+import { REPORT_EXTENSIONS, renderReport, writeResults } from '../reports/index.ts';
 
 export interface RunFlags {
   sidecar?: string;
@@ -103,10 +105,18 @@ export async function runCommand(paths: string[], flags: RunFlags, log: (line: s
     process.off('SIGINT', onSigint);
     process.off('SIGTERM', onSigint);
   }
+  results = enrichResults(results);
+  // The report is written before the exit code is decided; every format comes from the validated JSON.
   const resultsFile = join(outDir, 'results.json');
-  await writeFile(resultsFile, `${JSON.stringify(results, null, 2)}\n`);
+  await writeResults(resultsFile, results);
+  for (const format of ['md', 'junit', 'html'] as const) {
+    await writeFile(join(outDir, `results.${REPORT_EXTENSIONS[format]}`), renderReport(results, format));
+  }
   log(renderResultTable(results));
-  log(`\nresults: ${resultsFile} (logs in ${join(outDir, 'logs')}); ${((Date.now() - started) / 1000).toFixed(1)} s from start to verdict`);
+  log(
+    `\nresults: ${resultsFile} (+ .md, .xml, .html; logs in ${join(outDir, 'logs')}); ` +
+      `${((Date.now() - started) / 1000).toFixed(1)} s from start to verdict`,
+  );
   if (abort.signal.aborted) return EXIT.interrupted;
   const failed = results.scenarios.some((r) => r.verdict === 'fail' || (flags.strict && r.verdict === 'skipped'));
   return failed ? EXIT.expectationFailed : EXIT.ok;

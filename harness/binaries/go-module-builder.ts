@@ -96,7 +96,11 @@ export async function buildFromGoModules(recipe: GoBuildRecipe, opts: BuildOptio
     proc.all?.on('data', (chunk: Buffer) => {
       for (const line of chunk.toString().split('\n')) if (line.trim()) opts.progress?.('go', line.trim());
     });
-    const res = await proc;
+    // go prints nothing while compiling: a heartbeat says the build is alive and how long it has taken.
+    const heartbeat = setInterval(() => {
+      opts.progress?.('build', `${recipe.name} ${version}: compiling, ${Math.round((Date.now() - started) / 1000)} s`);
+    }, 10_000);
+    const res = await proc.finally(() => clearInterval(heartbeat));
     if (res.exitCode !== 0) {
       await rm(tmpOut, { force: true });
       throw new BuildError(recipe.name, version, recipe.origin, workDir, String(res.all ?? ''));
