@@ -48,11 +48,11 @@ function describe(err: ErrorObject): string {
 /** Parses and validates one scenario file's text. Throws ScenarioError naming file, line and path. */
 export function parseScenario(text: string, file: string): Scenario {
   const lc = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false });
+  const doc = parseDocument(text, { lineCounter: lc, prettyErrors: true });
   if (doc.errors.length) {
     const e = doc.errors[0];
-    const line = e?.linePos?.[0]?.line;
-    throw new ScenarioError(file, line, '', `YAML syntax error: ${e?.message.split('\n')[0]}`);
+    const line = e?.linePos?.[0]?.line ?? (e ? lc.linePos(e.pos[0]).line : undefined);
+    throw new ScenarioError(file, line, '', `YAML syntax error: ${e?.message.split('\n')[0]?.replace(/ at line \d+, column \d+:?$/, '')}`);
   }
   const data = doc.toJS() as unknown;
   if (!validate(data)) {

@@ -1,0 +1,19 @@
+import { fileURLToPath } from 'node:url';
+
+/** Repository root: the docker build context of deploy/mock-driver/Dockerfile. */
+export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+/** The kustomize tree (deploy/README.md). */
+export const DEPLOY_DIR = fileURLToPath(new URL('../../deploy/', import.meta.url));
+
+/** Image tag the backends build and load; deploy/base names it. */
+export const MOCK_DRIVER_IMAGE = 'cosi-chaos/mock-driver:dev';
+
+/** The Dockerfile, relative to REPO_ROOT (the form the build command is written in). */
+export const MOCK_DRIVER_DOCKERFILE = 'deploy/mock-driver/Dockerfile';
+
+/** Image name in deploy/base that `images:` entries replace to choose the sidecar under test. */
+export const SIDECAR_IMAGE_NAME = 'gcr.io/k8s-staging-sig-storage/objectstorage-sidecar';
+
+/** Image name in deploy/controller for the controller. */
+export const CONTROLLER_IMAGE_NAME = 'gcr.io/k8s-staging-sig-storage/objectstorage-controller';
