@@ -39,11 +39,21 @@ export class ClusterStack {
 
   /** `kubectl rollout status` for every variant's Deployment, then the controller's. */
   async waitForRollout(timeoutSeconds: number): Promise<void> {
-    const deployments = [...this.variants.map((v) => v.deployment), ...(this.controllerDeployment ? [this.controllerDeployment] : [])];
+    const deployments = [
+      ...this.variants.map((v) => v.deployment),
+      ...(this.controllerDeployment ? [this.controllerDeployment] : []),
+    ];
     for (const name of deployments) {
       await this.runner.run(
         'kubectl',
-        this.kubectl('rollout', 'status', `deployment/${name}`, '--namespace', this.namespace, `--timeout=${timeoutSeconds}s`),
+        this.kubectl(
+          'rollout',
+          'status',
+          `deployment/${name}`,
+          '--namespace',
+          this.namespace,
+          `--timeout=${timeoutSeconds}s`,
+        ),
         { timeoutMs: (timeoutSeconds + 30) * 1000 },
       );
     }
@@ -52,7 +62,9 @@ export class ClusterStack {
   private deployed(variant: string): DeployedVariant {
     const found = this.variants.find((v) => v.variant.name === variant);
     if (!found) {
-      throw new Error(`variant ${JSON.stringify(variant)} is not deployed here (deployed: ${this.variants.map((v) => v.variant.name).join(', ')})`);
+      throw new Error(
+        `variant ${JSON.stringify(variant)} is not deployed here (deployed: ${this.variants.map((v) => v.variant.name).join(', ')})`,
+      );
     }
     return found;
   }
@@ -65,7 +77,15 @@ export class ClusterStack {
       forward = (async () => {
         const command = this.runner.start(
           'kubectl',
-          this.kubectl('port-forward', '--namespace', this.namespace, '--address', '127.0.0.1', `service/${adminService}`, `:${ADMIN_PORT}`),
+          this.kubectl(
+            'port-forward',
+            '--namespace',
+            this.namespace,
+            '--address',
+            '127.0.0.1',
+            `service/${adminService}`,
+            `:${ADMIN_PORT}`,
+          ),
         );
         try {
           const m = await command.waitForLine(FORWARDING, 30_000);
@@ -93,14 +113,28 @@ export class ClusterStack {
       for (const container of ['objectstorage-sidecar', 'mock-driver']) {
         wanted.push({
           file: `${prefix}.${container}.log`,
-          args: this.kubectl('logs', '--namespace', this.namespace, `deployment/${v.deployment}`, '--container', container, '--timestamps'),
+          args: this.kubectl(
+            'logs',
+            '--namespace',
+            this.namespace,
+            `deployment/${v.deployment}`,
+            '--container',
+            container,
+            '--timestamps',
+          ),
         });
       }
     }
     if (this.controllerDeployment) {
       wanted.push({
         file: 'controller.log',
-        args: this.kubectl('logs', '--namespace', this.namespace, `deployment/${this.controllerDeployment}`, '--timestamps'),
+        args: this.kubectl(
+          'logs',
+          '--namespace',
+          this.namespace,
+          `deployment/${this.controllerDeployment}`,
+          '--timestamps',
+        ),
       });
     }
     const files: string[] = [];
@@ -108,9 +142,17 @@ export class ClusterStack {
       const file = join(dir, w.file);
       try {
         const res = await this.runner.run('kubectl', w.args, { allowFailure: true, timeoutMs: 60_000 });
-        await writeFile(file, res.exitCode === 0 ? res.stdout : `kubectl ${w.args.join(' ')} exited ${res.exitCode}\n${res.stderr}`);
+        await writeFile(
+          file,
+          res.exitCode === 0
+            ? res.stdout
+            : `kubectl ${w.args.join(' ')} exited ${res.exitCode}\n${res.stderr}`,
+        );
       } catch (err) {
-        await writeFile(file, `kubectl ${w.args.join(' ')} failed: ${err instanceof Error ? err.message : String(err)}\n`);
+        await writeFile(
+          file,
+          `kubectl ${w.args.join(' ')} failed: ${err instanceof Error ? err.message : String(err)}\n`,
+        );
       }
       files.push(file);
     }

@@ -1,5 +1,5 @@
 import { createInterface } from 'node:readline';
-import { type ResultPromise, execa } from 'execa';
+import { execa, type ResultPromise } from 'execa';
 
 /** Options of one command; `env` is added to the runner's environment. */
 export interface RunOptions {
@@ -51,7 +51,11 @@ export class CommandError extends Error {
     readonly stderrTail: string,
     options?: { cause?: unknown },
   ) {
-    const what = timedOut ? 'timed out' : exitCode === undefined ? `failed (${signal ?? 'did not start'})` : `exited ${exitCode}`;
+    const what = timedOut
+      ? 'timed out'
+      : exitCode === undefined
+        ? `failed (${signal ?? 'did not start'})`
+        : `exited ${exitCode}`;
     super(`${[command, ...args].join(' ')} ${what}\n${stderrTail || '(no stderr)'}`, options);
   }
 }
@@ -85,15 +89,27 @@ export class ExecaCommandRunner implements CommandRunner {
       stderr: String(res.stderr ?? ''),
     };
     if (res.failed && !(opts.allowFailure && res.exitCode !== undefined && !res.timedOut)) {
-      throw new CommandError(command, args, res.exitCode, res.signal, res.timedOut, tail(result.stderr || res.message), {
-        cause: res.cause,
-      });
+      throw new CommandError(
+        command,
+        args,
+        res.exitCode,
+        res.signal,
+        res.timedOut,
+        tail(result.stderr || (res.message ?? '')),
+        {
+          cause: res.cause,
+        },
+      );
     }
     return result;
   }
 
   start(command: string, args: string[], opts: Pick<RunOptions, 'cwd'> = {}): StartedCommand {
-    return new ExecaStartedCommand(command, args, execa(command, args, { cwd: opts.cwd, env: this.env, reject: false, stdin: 'ignore' }));
+    return new ExecaStartedCommand(
+      command,
+      args,
+      execa(command, args, { cwd: opts.cwd, env: this.env, reject: false, stdin: 'ignore' }),
+    );
   }
 }
 
@@ -138,15 +154,26 @@ class ExecaStartedCommand implements StartedCommand {
         if (this.exited) {
           done(() =>
             reject(
-              new CommandError(this.command, this.args, this.child.exitCode ?? undefined, undefined, false, this.stderr, {
-                cause: new Error(`exited before printing a line matching ${pattern}`),
-              }),
+              new CommandError(
+                this.command,
+                this.args,
+                this.child.exitCode ?? undefined,
+                undefined,
+                false,
+                this.stderr,
+                {
+                  cause: new Error(`exited before printing a line matching ${pattern}`),
+                },
+              ),
             ),
           );
         }
       };
       const timer = setTimeout(
-        () => done(() => reject(new CommandError(this.command, this.args, undefined, undefined, true, this.stderr))),
+        () =>
+          done(() =>
+            reject(new CommandError(this.command, this.args, undefined, undefined, true, this.stderr)),
+          ),
         timeoutMs,
       );
       const done = (settle: () => void) => {

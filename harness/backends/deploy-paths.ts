@@ -9,6 +9,9 @@ export const DEPLOY_DIR = fileURLToPath(new URL('../../deploy/', import.meta.url
 /** Image tag the backends build and load; deploy/base names it. */
 export const MOCK_DRIVER_IMAGE = 'cosi-chaos/mock-driver:dev';
 
+/** Image name in deploy/base for the mock driver. */
+export const MOCK_DRIVER_IMAGE_NAME = 'cosi-chaos/mock-driver';
+
 /** The Dockerfile, relative to REPO_ROOT (the form the build command is written in). */
 export const MOCK_DRIVER_DOCKERFILE = 'deploy/mock-driver/Dockerfile';
 

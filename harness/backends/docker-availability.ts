@@ -8,18 +8,28 @@ export interface ToolAvailability {
 }
 
 /** Whether a Docker engine answers: `docker info` exit code 0 (a docker CLI without an engine is not enough). */
-export async function detectDocker(runner: CommandRunner = new ExecaCommandRunner()): Promise<ToolAvailability> {
+export async function detectDocker(
+  runner: CommandRunner = new ExecaCommandRunner(),
+): Promise<ToolAvailability> {
   try {
-    const res = await runner.run('docker', ['info', '--format', '{{.ServerVersion}}'], { allowFailure: true, timeoutMs: 20_000 });
+    const res = await runner.run('docker', ['info', '--format', '{{.ServerVersion}}'], {
+      allowFailure: true,
+      timeoutMs: 20_000,
+    });
     if (res.exitCode === 0) return { available: true, reason: `Docker engine ${res.stdout.trim()}` };
     return { available: false, reason: 'no Docker engine reachable (docker info failed)' };
   } catch {
-    return { available: false, reason: 'no Docker engine reachable (docker CLI not found or docker info timed out)' };
+    return {
+      available: false,
+      reason: 'no Docker engine reachable (docker CLI not found or docker info timed out)',
+    };
   }
 }
 
 /** Whether the kind CLI is on PATH (`kind version`). */
-export async function detectKind(runner: CommandRunner = new ExecaCommandRunner()): Promise<ToolAvailability> {
+export async function detectKind(
+  runner: CommandRunner = new ExecaCommandRunner(),
+): Promise<ToolAvailability> {
   try {
     const res = await runner.run('kind', ['version'], { allowFailure: true, timeoutMs: 20_000 });
     if (res.exitCode === 0) return { available: true, reason: res.stdout.trim() };

@@ -6,5 +6,10 @@ export interface KubectlTarget {
 
 /** kubectl argv for `target`: global flags first, so the recorded commands read the same in every test. */
 export function kubectlArgs(target: KubectlTarget, ...args: string[]): string[] {
-  return ['--kubeconfig', target.kubeconfig, ...(target.context ? ['--context', target.context] : []), ...args];
+  return [
+    '--kubeconfig',
+    target.kubeconfig,
+    ...(target.context ? ['--context', target.context] : []),
+    ...args,
+  ];
 }

@@ -2,7 +2,12 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { stringify } from 'yaml';
 import type { StackVariant } from './cluster-backend.ts';
-import { CONTROLLER_IMAGE_NAME, DEPLOY_DIR, SIDECAR_IMAGE_NAME } from './deploy-paths.ts';
+import {
+  CONTROLLER_IMAGE_NAME,
+  DEPLOY_DIR,
+  MOCK_DRIVER_IMAGE_NAME,
+  SIDECAR_IMAGE_NAME,
+} from './deploy-paths.ts';
 
 /** deploy/ directories a variant's kustomization may start from. */
 export type StackSource = 'base' | 'overlays/kind' | 'overlays/patched-sidecar';
@@ -11,8 +16,12 @@ const DNS_LABEL = /^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/;
 
 /** Object-name suffix for a variant: `-` + the name lowercased with anything outside [a-z0-9-] turned into `-`. */
 export function variantSuffix(variant: string): string {
-  const s = variant.toLowerCase().replace(/[^a-z0-9-]+/g, '-').replace(/^-+|-+$/g, '');
-  if (!s || !DNS_LABEL.test(s)) throw new Error(`variant ${JSON.stringify(variant)}: cannot be made a DNS label`);
+  const s = variant
+    .toLowerCase()
+    .replace(/[^a-z0-9-]+/g, '-')
+    .replace(/^-+|-+$/g, '');
+  if (!s || !DNS_LABEL.test(s))
+    throw new Error(`variant ${JSON.stringify(variant)}: cannot be made a DNS label`);
   return `-${s}`;
 }
 
@@ -33,18 +42,25 @@ function image(name: string, ref: string): Record<string, string> {
   const at = ref.indexOf('@');
   if (at > 0) return { name, newName: ref.slice(0, at), digest: ref.slice(at + 1) };
   const colon = ref.lastIndexOf(':');
-  if (colon > ref.lastIndexOf('/')) return { name, newName: ref.slice(0, colon), newTag: ref.slice(colon + 1) };
+  if (colon > ref.lastIndexOf('/'))
+    return { name, newName: ref.slice(0, colon), newTag: ref.slice(colon + 1) };
   return { name, newName: ref };
 }
 
 /**
  * Writes a kustomization for one driver + sidecar pair into `dir`: the chosen deploy/ source moved into
  * `namespace`, every name suffixed with `suffix`, selectors made unique per variant, and the driver name, rules
- * and sidecar image of the variant.
+ * and sidecar image of the variant (driverImage: a mock driver image the cluster can pull, default deploy/base's).
  */
 export async function writeVariantKustomization(
   dir: string,
-  opts: { source: StackSource; namespace: string; suffix: string; variant: StackVariant },
+  opts: {
+    source: StackSource;
+    namespace: string;
+    suffix: string;
+    variant: StackVariant;
+    driverImage?: string;
+  },
 ): Promise<string> {
   await mkdir(dir, { recursive: true });
   const { variant } = opts;
@@ -70,11 +86,17 @@ export async function writeVariantKustomization(
     kind: 'Kustomization',
     namespace: opts.namespace,
     nameSuffix: opts.suffix,
-    labels: [{ pairs: { 'cosi-chaos.io/variant': variantSuffix(variant.name).slice(1) }, includeSelectors: true }],
+    labels: [
+      { pairs: { 'cosi-chaos.io/variant': variantSuffix(variant.name).slice(1) }, includeSelectors: true },
+    ],
     resources: [deployRef(dir, opts.source)],
     configMapGenerator,
-    ...(variant.sidecarImage ? { images: [image(SIDECAR_IMAGE_NAME, variant.sidecarImage)] } : {}),
   };
+  const images = [
+    ...(variant.sidecarImage ? [image(SIDECAR_IMAGE_NAME, variant.sidecarImage)] : []),
+    ...(opts.driverImage ? [image(MOCK_DRIVER_IMAGE_NAME, opts.driverImage)] : []),
+  ];
+  if (images.length) Object.assign(kustomization, { images });
   await writeFile(join(dir, 'kustomization.yaml'), stringify(kustomization));
   return dir;
 }

@@ -1,0 +1,18 @@
+// Where the suite runs: kind, an existing cluster, k3s in Docker. The CLI picks one with --backend.
+export type { BackendHandle, BackendName, ClusterBackend, StackVariant } from './cluster-backend.ts';
+export {
+  CommandError,
+  type CommandResult,
+  type CommandRunner,
+  ExecaCommandRunner,
+  type StartedCommand,
+} from './command-runner.ts';
+export { writeV1alpha1CrdKustomization } from './crd-kustomization.ts';
+export { detectDocker, detectKind, needsDocker } from './docker-availability.ts';
+export {
+  type CreatedObject,
+  ExistingClusterBackend,
+  type ExistingClusterBackendOptions,
+} from './existing-cluster-backend.ts';
+export { type K3sBackendOptions, K3sTestcontainersBackend } from './k3s-testcontainers-backend.ts';
+export { KindBackend, type KindBackendOptions } from './kind-backend.ts';
