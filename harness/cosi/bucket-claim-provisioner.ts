@@ -6,7 +6,7 @@ const VERSION = 'v1alpha1';
 const FINALIZER = 'cosi.objectstorage.k8s.io/bucketclaim-protection';
 
 interface Obj {
-  metadata: { name: string; namespace?: string; uid: string; finalizers?: string[]; resourceVersion?: string };
+  metadata: { name: string; namespace?: string; uid: string; finalizers?: string[]; resourceVersion?: string; deletionTimestamp?: string };
   spec?: Record<string, unknown>;
   status?: Record<string, unknown>;
   [k: string]: unknown;
@@ -24,6 +24,7 @@ export class BucketClaimProvisioner {
   private running = true;
   private readonly loop: Promise<void>;
   private readonly done = new Set<string>();
+  private readonly deleted = new Set<string>();
   readonly errors: string[] = [];
 
   private constructor(private readonly api: CustomObjectsApi, private readonly intervalMs: number) {
@@ -50,10 +51,28 @@ export class BucketClaimProvisioner {
       items: Obj[];
     };
     for (const claim of claims.items) {
+      if (claim.metadata.deletionTimestamp) {
+        await this.deleteBucketOf(claim);
+        continue;
+      }
       if (this.done.has(claim.metadata.uid) || claim.status?.bucketName) continue;
       await this.provision(claim);
       this.done.add(claim.metadata.uid);
     }
+  }
+
+  // As the v0.1 controller does when a claim is deleted: delete its Bucket. The sidecar then calls
+  // DriverDeleteBucket (deletionPolicy Delete) and removes the claim's finalizer.
+  private async deleteBucketOf(claim: Obj): Promise<void> {
+    const bucketName = claim.status?.bucketName as string | undefined;
+    if (!bucketName || this.deleted.has(claim.metadata.uid)) return;
+    if (!(claim.metadata.finalizers ?? []).includes(FINALIZER)) return;
+    try {
+      await this.api.deleteClusterCustomObject({ group: GROUP, version: VERSION, plural: 'buckets', name: bucketName });
+    } catch (err) {
+      if (!String(err).includes('404')) throw err;
+    }
+    this.deleted.add(claim.metadata.uid);
   }
 
   private async provision(claim: Obj): Promise<void> {

@@ -8,7 +8,7 @@ import type { Scenario, ScenarioVariant } from '../scenarios/scenario-types.ts';
 import type { SidecarVariant } from '../variants/sidecar-variants.ts';
 import { provisionBinary, unavailableReason } from './binary-provisioner.ts';
 import { classifyAttempts } from './outcome.ts';
-import { V1alpha1Environment } from './v1alpha1-environment.ts';
+import { type EnvironmentMember, V1alpha1Environment } from './v1alpha1-environment.ts';
 import { budgetExceeded, checkExpectation, describeExpectation, verdictOf } from './verdict.ts';
 
 /** What a long run reports while it goes; the CLI renders it (library code prints nothing). */
@@ -17,32 +17,45 @@ export interface RunProgress {
   attempts(scenario: string, variant: string, n: number): void;
 }
 
+/** Resolves a variant to a sidecar binary (build, patch+build, or a user path); throws when it cannot. */
+export type SidecarResolver = (v: SidecarVariant, progress: (p: string, d: string) => void) => Promise<{ path: string; component: ComponentVersion }>;
+
 export interface SuiteOptions {
   scenarios: Scenario[];
   loadErrors?: LoadError[];
   variants: SidecarVariant[];
   /** Overrides every scenario's window. */
   windowMs?: number;
-  /** Logs and per-variant work dirs go here. */
+  /** Logs and per-environment work dirs go here. */
   outDir: string;
+  /** All v1alpha1 variants in one control plane (matrix), instead of one control plane each. */
+  sharedEnvironment?: boolean;
+  /** How to get each variant's binary; defaults to building its recipe. */
+  resolveSidecar?: SidecarResolver;
   progress?: RunProgress;
   /** Aborts the run (Ctrl-C): everything started is stopped, partial results are returned. */
   signal?: AbortSignal;
   toolVersion?: string;
 }
 
+/** Where a scenario x variant stands: waiting for its precondition, observed, or never started. */
+type SlotState = 'pending' | 'waiting-bucket' | 'waiting-grant' | 'observing' | 'precondition-failed';
+
 interface Slot {
   scenario: Scenario;
   variant: SidecarVariant;
   spec: ScenarioVariant;
   env?: V1alpha1Environment;
+  state: SlotState;
+  stateSince: number;
   appliedAt?: number;
-  /** Driver clock (monoMs) when the objects were applied. */
-  appliedMono?: number;
   attempts: Attempt[];
   certainAt?: number;
   unavailable?: string;
+  problem?: string;
 }
+
+const PRECONDITION_TIMEOUT_MS = 60_000;
 
 function attemptsFor(calls: DriverCall[], s: Scenario, appliedWall: number): Attempt[] {
   return calls
@@ -57,10 +70,17 @@ function attemptsFor(calls: DriverCall[], s: Scenario, appliedWall: number): Att
     }));
 }
 
+const defaultResolver: SidecarResolver = async (v, progress) => {
+  if (v.binaryPath) return { path: v.binaryPath, component: { name: `sidecar ${v.name}`, version: 'as provided', source: 'user binary', path: v.binaryPath } };
+  if (!v.recipe) throw new Error(v.knownUnavailable ?? 'no build recipe');
+  const bin = await provisionBinary(v.recipe, { progress });
+  return { path: bin.path, component: { ...bin.component, name: `sidecar ${v.name}` } };
+};
+
 /**
- * Runs every scenario against every selected variant in one time window: builds what is missing, starts one
- * environment per variant, applies all objects, watches the driver journals, and returns the results. A
- * variant that cannot be built is a result ('unavailable'), not an exception; broken infrastructure throws.
+ * Runs every scenario against every selected variant in one time window: builds what is missing, starts the
+ * environments, applies all objects, triggers each scenario's RPC, watches the driver journals, and returns
+ * the results. A variant that cannot be built is a result ('unavailable'); broken infrastructure throws.
  */
 export async function runSuite(opts: SuiteOptions): Promise<RunResults> {
   const startedAt = new Date().toISOString();
@@ -70,95 +90,94 @@ export async function runSuite(opts: SuiteOptions): Promise<RunResults> {
   for (const scenario of opts.scenarios) {
     for (const spec of scenario.variants) {
       const variant = opts.variants.find((v) => v.name === spec.sidecar);
-      if (variant) slots.push({ scenario, variant, spec, attempts: [] });
+      if (variant) slots.push({ scenario, variant, spec, attempts: [], state: 'pending', stateSince: 0 });
     }
   }
   const usedVariants = opts.variants.filter((v) => slots.some((s) => s.variant === v));
-  const envs = new Map<string, V1alpha1Environment>();
+  const envs: V1alpha1Environment[] = [];
+  const envOf = new Map<string, V1alpha1Environment>();
   const unavailable = new Map<string, string>();
   const results: ScenarioResult[] = [];
-
   // go's own per-module lines are left out: the phases and the heartbeat say enough.
   const buildProgress = (p: string, d: string) => {
     if (p !== 'go') progress?.phase('build', d);
   };
+  const resolve = opts.resolveSidecar ?? defaultResolver;
+
   try {
     progress?.phase('build', 'etcd and kube-apiserver');
     const etcd = await provisionBinary(ETCD, { progress: buildProgress });
     const api = await provisionBinary(KUBE_APISERVER, { progress: buildProgress });
     components.push(etcd.component, api.component);
 
-    const sidecars = new Map<string, string>();
+    const members: EnvironmentMember[] = [];
     for (const v of usedVariants) {
-      if (v.binaryPath) {
-        sidecars.set(v.name, v.binaryPath);
-        components.push({ name: `sidecar ${v.name}`, version: 'as provided', source: 'user binary', path: v.binaryPath });
-        continue;
-      }
-      if (!v.recipe) {
-        unavailable.set(v.name, v.knownUnavailable ?? 'no build recipe');
-        continue;
-      }
       try {
         progress?.phase('build', `sidecar ${v.name}`);
-        const bin = await provisionBinary(v.recipe, { progress: buildProgress });
-        sidecars.set(v.name, bin.path);
-        components.push({ ...bin.component, name: `sidecar ${v.name}` });
+        const bin = await resolve(v, buildProgress);
+        if (v.era === 'v1alpha2') {
+          unavailable.set(v.name, 'the v1alpha2 environment (v1alpha2 CRDs and controller) is not built here yet');
+          continue;
+        }
+        components.push(bin.component);
+        members.push({ variant: v, sidecarBinary: bin.path });
       } catch (err) {
+        if (!isUnavailable(err, v)) throw err;
         unavailable.set(v.name, unavailableReason(err));
-      }
-    }
-    for (const v of usedVariants) {
-      if (sidecars.has(v.name) && v.era === 'v1alpha2') {
-        unavailable.set(v.name, 'the v1alpha2 environment (v1alpha2 CRDs and controller) is not built here yet');
-        sidecars.delete(v.name);
       }
     }
     opts.signal?.throwIfAborted();
 
     // Environments start one after another: two cores, and each start is seconds.
-    for (const v of usedVariants) {
-      const bin = sidecars.get(v.name);
-      if (!bin) continue;
-      const scenarios = opts.scenarios.filter((s) => s.variants.some((sv) => sv.sidecar === v.name));
-      const env = await V1alpha1Environment.start(
-        v,
-        { etcd: etcd.path, kubeApiServer: api.path, sidecar: bin },
-        scenarios,
-        join(opts.outDir, 'logs', v.name),
-        (d) => progress?.phase('start', d),
+    const groups = opts.sharedEnvironment ? (members.length ? [members] : []) : members.map((m) => [m]);
+    for (const group of groups) {
+      const names = group.map((m) => m.variant.name);
+      const scenarios = opts.scenarios.filter((s) => s.variants.some((sv) => names.includes(sv.sidecar)));
+      const dir = join(opts.outDir, 'logs', opts.sharedEnvironment ? 'v1alpha1' : (names[0] as string));
+      const env = await V1alpha1Environment.start(group, { etcd: etcd.path, kubeApiServer: api.path }, scenarios, dir, (d) =>
+        progress?.phase('start', d),
       );
-      envs.set(v.name, env);
+      envs.push(env);
+      for (const n of names) envOf.set(n, env);
       opts.signal?.throwIfAborted();
     }
 
     for (const slot of slots) {
-      const reason = unavailable.get(slot.variant.name);
-      if (reason) {
-        slot.unavailable = reason;
-        continue;
-      }
-      slot.env = envs.get(slot.variant.name);
+      slot.env = envOf.get(slot.variant.name);
+      if (!slot.env) slot.unavailable = unavailable.get(slot.variant.name) ?? 'not started';
     }
     const live = slots.filter((s) => s.env);
-    const windowMs = (s: Slot) => opts.windowMs ?? s.scenario.windowMs;
+    progress?.phase('apply', `${live.length} scenario x variant pair(s)`);
     for (const slot of live) {
-      slot.appliedAt = Date.now();
-      await (slot.env as V1alpha1Environment).applyScenario(slot.scenario);
+      await (slot.env as V1alpha1Environment).applyScenario(slot.scenario, slot.variant.name);
+      const now = Date.now();
+      slot.stateSince = now;
+      if ((slot.scenario.trigger ?? 'apply') === 'apply') {
+        slot.state = 'observing';
+        slot.appliedAt = now;
+      } else {
+        slot.state = 'waiting-bucket';
+      }
     }
     progress?.phase('window', `observing ${live.length} scenario x variant pair(s)`);
 
-    // One window for all: poll the journals until every pair is past its window or certain.
-    while (live.some((s) => s.certainAt === undefined && Date.now() - (s.appliedAt as number) < windowMs(s))) {
+    const windowMs = (s: Slot) => opts.windowMs ?? s.scenario.windowMs;
+    const open = (s: Slot) =>
+      s.state === 'waiting-bucket' ||
+      s.state === 'waiting-grant' ||
+      (s.state === 'observing' && s.certainAt === undefined && Date.now() - (s.appliedAt as number) < windowMs(s));
+    // One window for all: advance triggers and poll the journals until every pair is past its window or certain.
+    while (live.some(open)) {
       if (opts.signal?.aborted) break;
-      const byEnv = new Map<V1alpha1Environment, DriverCall[]>();
-      for (const env of new Set(live.map((s) => s.env as V1alpha1Environment))) {
-        byEnv.set(env, await env.driver.admin.journal({}).catch(() => []));
+      await advanceTriggers(live, envs);
+      const byVariant = new Map<string, DriverCall[]>();
+      for (const env of envs) {
+        for (const [name, rt] of env.members) byVariant.set(name, await rt.driver.admin.journal({}).catch(() => []));
       }
       for (const slot of live) {
-        if (slot.certainAt !== undefined) continue;
+        if (slot.state !== 'observing' || slot.certainAt !== undefined) continue;
         const before = slot.attempts.length;
-        slot.attempts = attemptsFor(byEnv.get(slot.env as V1alpha1Environment) ?? [], slot.scenario, slot.appliedAt as number);
+        slot.attempts = attemptsFor(byVariant.get(slot.variant.name) ?? [], slot.scenario, slot.appliedAt as number);
         if (slot.attempts.length !== before) progress?.attempts(slot.scenario.name, slot.variant.name, slot.attempts.length);
         if (budgetExceeded(slot.spec.expect, slot.attempts.length)) slot.certainAt = Date.now();
       }
@@ -168,7 +187,7 @@ export async function runSuite(opts: SuiteOptions): Promise<RunResults> {
   } finally {
     progress?.phase('stop', 'stopping sidecars, drivers and control planes');
     const errors: unknown[] = [];
-    for (const env of envs.values()) await env.stop().catch((e: unknown) => errors.push(e));
+    for (const env of envs) await env.stop().catch((e: unknown) => errors.push(e));
     if (errors.length) throw new AggregateError(errors, 'teardown failed');
   }
   return {
@@ -184,6 +203,57 @@ export async function runSuite(opts: SuiteOptions): Promise<RunResults> {
   };
 }
 
+// Upstream builds the proxy does not serve are results ('unavailable'); a user's patch or binary that fails
+// to build is bad input and stops the run.
+function isUnavailable(err: unknown, v: SidecarVariant): boolean {
+  if (v.patchFile || v.binaryPath) return false;
+  const e = err as { moduleUnavailable?: boolean };
+  return e.moduleUnavailable === true || !v.recipe;
+}
+
+// Moves waiting slots on: once the claim's bucket exists, delete the claim / create the access; once the
+// access is granted, delete it. The slot's window opens at its trigger.
+async function advanceTriggers(live: Slot[], envs: V1alpha1Environment[]): Promise<void> {
+  const waiting = live.filter((s) => s.state === 'waiting-bucket' || s.state === 'waiting-grant');
+  if (!waiting.length) return;
+  const ready = new Map<V1alpha1Environment, Awaited<ReturnType<V1alpha1Environment['readiness']>>>();
+  for (const env of envs) ready.set(env, await env.readiness().catch(() => ({ readyClaims: new Set<string>(), grantedAccesses: new Set<string>() })));
+  for (const slot of waiting) {
+    const env = slot.env as V1alpha1Environment;
+    const s = slot.scenario;
+    const names = env.namesFor(s, slot.variant.name);
+    const r = ready.get(env);
+    const now = Date.now();
+    try {
+      if (slot.state === 'waiting-bucket' && r?.readyClaims.has(`${s.bucketClaim.namespace}/${names.claimName}`)) {
+        if (s.trigger === 'delete-claim') {
+          await env.deleteClaim(s, slot.variant.name);
+          Object.assign(slot, { state: 'observing', appliedAt: Date.now(), stateSince: now });
+        } else if (s.trigger === 'create-access') {
+          await env.createAccess(s, slot.variant.name);
+          Object.assign(slot, { state: 'observing', appliedAt: Date.now(), stateSince: now });
+        } else {
+          await env.createAccess(s, slot.variant.name);
+          Object.assign(slot, { state: 'waiting-grant', stateSince: now });
+        }
+      } else if (slot.state === 'waiting-grant' && r?.grantedAccesses.has(`${s.bucketClaim.namespace}/${names.accessName}`)) {
+        await env.deleteAccess(s, slot.variant.name);
+        Object.assign(slot, { state: 'observing', appliedAt: Date.now(), stateSince: now });
+      } else if (now - slot.stateSince > PRECONDITION_TIMEOUT_MS) {
+        const wasWaitingForGrant = slot.state === 'waiting-grant';
+        slot.state = 'precondition-failed';
+        slot.problem =
+          wasWaitingForGrant
+            ? 'the BucketAccess was never granted, so its deletion (revoke) could not be triggered'
+            : 'the claim never became ready (its bucket was never created), so the RPC could not be triggered';
+      }
+    } catch (err) {
+      slot.state = 'precondition-failed';
+      slot.problem = `triggering ${s.trigger} failed: ${err instanceof Error ? err.message : String(err)}`;
+    }
+  }
+}
+
 async function resultFor(slot: Slot, windowOverride?: number): Promise<ScenarioResult> {
   const base = {
     scenario: slot.scenario.name,
@@ -193,28 +263,34 @@ async function resultFor(slot: Slot, windowOverride?: number): Promise<ScenarioR
     era: slot.variant.era,
     rpc: slot.scenario.rpc,
     expectation: describeExpectation(slot.spec.expect),
+    ...(slot.scenario.cell ? { cell: slot.scenario.cell } : {}),
   };
-  if (!slot.env || slot.appliedAt === undefined) {
-    return {
-      ...base,
-      outcome: 'unavailable',
-      attempts: [],
-      intervalsMs: [],
-      windowMs: 0,
-      stillRetryingAtEnd: false,
-      objects: [],
-      events: [],
-      sidecarRestarts: 0,
-      verdict: 'skipped',
-      verdictReason: slot.unavailable ?? 'the run was stopped before this variant started',
-    };
+  const empty = { attempts: [], intervalsMs: [], windowMs: 0, stillRetryingAtEnd: false, objects: [], events: [], sidecarRestarts: 0 };
+  if (!slot.env) {
+    return { ...base, ...empty, outcome: 'unavailable', verdict: 'skipped', verdictReason: slot.unavailable ?? 'the run was stopped before this variant started' };
   }
-  const observedMs = Math.min(Date.now() - slot.appliedAt, windowOverride ?? slot.scenario.windowMs);
-  const calls = await slot.env.driver.admin.journal({}).catch(() => [] as DriverCall[]);
-  const attempts = attemptsFor(calls, slot.scenario, slot.appliedAt).filter((a) => a.offsetMs <= observedMs);
-  const outcome = classifyAttempts({ attempts, observedMs, sidecarRestarts: slot.env.sidecarRestarts });
-  const { objects, events } = await slot.env.inspect(slot.scenario).catch(() => ({ objects: [], events: [] }));
+  const rt = slot.env.member(slot.variant.name);
+  const { objects, events } = await slot.env.inspect(slot.scenario, slot.variant.name).catch(() => ({ objects: [], events: [] }));
+  if (slot.state !== 'observing' || slot.appliedAt === undefined) {
+    const reason = slot.problem ?? 'the run was stopped before this scenario was triggered';
+    const policy = slot.spec.declared ? { declared: policyClass(slot.spec.declared), conforms: false, evidence: reason } : undefined;
+    return { ...base, ...empty, objects, events, sidecarRestarts: rt.restarts, outcome: 'never-called', verdict: 'fail', verdictReason: reason, ...(policy ? { policy } : {}) };
+  }
+  const appliedAt = slot.appliedAt;
+  const observedMs = Math.min(Date.now() - appliedAt, windowOverride ?? slot.scenario.windowMs);
+  const calls = await rt.driver.admin.journal({}).catch(() => [] as DriverCall[]);
+  const attempts = attemptsFor(calls, slot.scenario, appliedAt).filter((a) => a.offsetMs <= observedMs);
+  const restartsInWindow = rt.restartTimes.filter((t) => t >= appliedAt && t <= appliedAt + observedMs).length;
+  const outcome = classifyAttempts({ attempts, observedMs, sidecarRestarts: restartsInWindow });
   const problems = checkExpectation({ expect: slot.spec.expect, outcome, attempts, events, objects });
+  const verdict = verdictOf(problems);
+  const policy = slot.spec.declared
+    ? {
+        declared: policyClass(slot.spec.declared),
+        conforms: verdict.verdict === 'pass',
+        evidence: `${attempts.length} attempt(s), ${outcome.outcome}${restartsInWindow ? `, sidecar restarted ${restartsInWindow}x` : ''}${problems.length ? `: ${problems.join('; ')}` : ''}`,
+      }
+    : undefined;
   return {
     ...base,
     outcome: outcome.outcome,
@@ -224,8 +300,13 @@ async function resultFor(slot: Slot, windowOverride?: number): Promise<ScenarioR
     stillRetryingAtEnd: outcome.stillRetryingAtEnd,
     objects,
     events,
-    sidecarRestarts: slot.env.sidecarRestarts,
-    ...verdictOf(problems),
+    sidecarRestarts: restartsInWindow,
+    ...verdict,
+    ...(policy ? { policy } : {}),
   };
 }
 
+// A code treated as success stops after one call, like a terminal one.
+function policyClass(d: 'terminal' | 'retried' | 'success'): 'terminal' | 'retried' {
+  return d === 'retried' ? 'retried' : 'terminal';
+}

@@ -1,7 +1,7 @@
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { CoreV1Api, CustomObjectsApi, KubeConfig } from '@kubernetes/client-node';
+import { CoordinationV1Api, CoreV1Api, CustomObjectsApi, KubeConfig } from '@kubernetes/client-node';
 import { LocalControlPlane } from '../control-plane/local-control-plane.ts';
 import { BucketClaimProvisioner } from '../cosi/bucket-claim-provisioner.ts';
 import { installCrds, v1alpha1CrdManifests } from '../cosi/crd-installer.ts';
@@ -11,6 +11,7 @@ import { requestServiceAccountToken } from '../cosi/service-account-token.ts';
 import { startSidecar } from '../cosi/sidecar-process.ts';
 import { MockDriverProcess } from '../driver/mock-driver-process.ts';
 import type { ManagedProcess } from '../process/managed-process.ts';
+import { ProcessStartError } from '../process/process-errors.ts';
 import type { EventSummary, ObjectStatus } from '../results/run-results.ts';
 import { SCENARIO_PARAMETER } from '../scenarios/scenario-loader.ts';
 import type { Scenario } from '../scenarios/scenario-types.ts';
@@ -18,11 +19,17 @@ import type { SidecarVariant } from '../variants/sidecar-variants.ts';
 
 const SYSTEM_NS = 'cosi-chaos-system';
 const GROUP = 'objectstorage.k8s.io';
+const V = 'v1alpha1';
 
 export interface EnvironmentBinaries {
   etcd: string;
   kubeApiServer: string;
-  sidecar: string;
+}
+
+/** One variant in an environment: its sidecar binary. */
+export interface EnvironmentMember {
+  variant: SidecarVariant;
+  sidecarBinary: string;
 }
 
 /** Driver name for a variant: DNS-label safe, since the sidecar derives its Lease name from it. */
@@ -43,52 +50,90 @@ export function scopedRules(scenarios: Scenario[], variant: string): Record<stri
   });
 }
 
-/**
- * One v1alpha1 variant's world: its own local control plane with the v1alpha1 CRDs, the claim provisioner
- * (controller role) and the real sidecar, each on its own ServiceAccount, and a mock driver on a unix socket.
- */
-export class V1alpha1Environment {
-  sidecarRestarts = 0;
-  private sidecar: ManagedProcess;
-  private watching = true;
-  private readonly restartLoop: Promise<void>;
+/** A variant's running parts inside an environment. */
+export class VariantRuntime {
+  restarts = 0;
+  restartTimes: number[] = [];
+  watching = true;
+  readonly supervision: Promise<void>;
 
-  private constructor(
+  constructor(
     readonly variant: SidecarVariant,
-    readonly controlPlane: LocalControlPlane,
+    readonly index: number,
     readonly driver: MockDriverProcess,
-    private readonly provisioner: BucketClaimProvisioner,
-    sidecar: ManagedProcess,
-    private readonly startSidecarAgain: () => ManagedProcess,
-    readonly logDir: string,
+    public sidecar: ManagedProcess,
+    private readonly launch: () => ManagedProcess,
   ) {
-    this.sidecar = sidecar;
-    this.restartLoop = this.superviseSidecar();
+    this.supervision = this.supervise();
   }
 
+  // As the kubelet would: a sidecar that exits is started again (after 1 s), and every restart is counted.
+  private async supervise(): Promise<void> {
+    while (this.watching) {
+      const current = this.sidecar;
+      const exited = await Promise.race([current.exited.then(() => true), sleep(250).then(() => false)]);
+      if (exited && this.watching) {
+        this.restarts++;
+        this.restartTimes.push(Date.now());
+        await sleep(1000);
+        if (this.watching) this.sidecar = this.launch();
+      }
+    }
+  }
+
+  async stop(): Promise<void> {
+    this.watching = false;
+    await this.supervision;
+    await this.sidecar.stop();
+    await this.driver.stop();
+  }
+}
+
+/** Names of a scenario's objects for one variant; several variants share a control plane. */
+export interface ObjectNames {
+  className: string;
+  claimName: string;
+  accessClassName?: string;
+  accessName?: string;
+}
+
+/**
+ * One v1alpha1 control plane with one or more sidecar variants: etcd + kube-apiserver with the v1alpha1 CRDs,
+ * the claim provisioner (controller role), and per variant its own mock driver socket, driver name,
+ * ServiceAccount and real sidecar process.
+ */
+export class V1alpha1Environment {
+  private constructor(
+    readonly controlPlane: LocalControlPlane,
+    private readonly provisioner: BucketClaimProvisioner,
+    readonly members: Map<string, VariantRuntime>,
+    readonly logDir: string,
+  ) {}
+
   static async start(
-    variant: SidecarVariant,
+    members: EnvironmentMember[],
     bins: EnvironmentBinaries,
     scenarios: Scenario[],
     logDir: string,
     progress?: (detail: string) => void,
   ): Promise<V1alpha1Environment> {
-    // A previous run's logs, etcd data and journal must not leak into this one.
+    // A previous run's logs, etcd data and journals must not leak into this one.
     await rm(logDir, { recursive: true, force: true });
     await mkdir(logDir, { recursive: true });
-    progress?.(`${variant.name}: starting etcd and kube-apiserver`);
+    const label = members.map((m) => m.variant.name).join(', ');
+    progress?.(`${label}: starting etcd and kube-apiserver`);
     const cp = await LocalControlPlane.start({ etcdBinary: bins.etcd, apiServerBinary: bins.kubeApiServer, workDir: logDir, keepWorkDir: true });
     const cleanup: (() => Promise<void>)[] = [() => cp.stop()];
     try {
       const admin = cp.adminKubeConfig();
-      progress?.(`${variant.name}: installing v1alpha1 CRDs and RBAC`);
+      progress?.(`${label}: installing v1alpha1 CRDs and RBAC`);
       await installCrds(admin, await v1alpha1CrdManifests());
-      await applyObjects(admin, [{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: SYSTEM_NS } }]);
-      for (const ns of new Set(scenarios.map((s) => s.bucketClaim.namespace))) {
-        await applyObjects(admin, [{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } }]);
-      }
-      await applyObjects(admin, [...controllerRbac('cosi-controller', SYSTEM_NS), ...sidecarRbac('cosi-sidecar', SYSTEM_NS)]);
-
+      const namespaces = new Set([SYSTEM_NS, ...scenarios.map((s) => s.bucketClaim.namespace)]);
+      await applyObjects(admin, [...namespaces].map((name) => ({ apiVersion: 'v1', kind: 'Namespace', metadata: { name } })));
+      await applyObjects(admin, [
+        ...controllerRbac('cosi-controller', SYSTEM_NS),
+        ...members.flatMap((_, i) => sidecarRbac(`cosi-sidecar-${i}`, SYSTEM_NS)),
+      ]);
       const controllerKc = new KubeConfig();
       controllerKc.loadFromString(
         cp.kubeconfigFor('cosi-controller', await requestServiceAccountToken(admin, SYSTEM_NS, 'cosi-controller'), SYSTEM_NS),
@@ -96,37 +141,35 @@ export class V1alpha1Environment {
       const provisioner = BucketClaimProvisioner.start(controllerKc);
       cleanup.unshift(() => provisioner.stop());
 
-      progress?.(`${variant.name}: starting mock driver`);
-      const driver = await MockDriverProcess.start({
-        id: variant.name,
-        driverName: driverNameFor(variant.name),
-        rules: scopedRules(scenarios, variant.name),
-        workDir: logDir,
-      });
-      cleanup.unshift(() => driver.stop());
-
-      const sidecarKubeconfig = join(logDir, 'sidecar.kubeconfig');
-      await writeFile(
-        sidecarKubeconfig,
-        cp.kubeconfigFor('cosi-sidecar', await requestServiceAccountToken(admin, SYSTEM_NS, 'cosi-sidecar'), SYSTEM_NS),
-        { mode: 0o600 },
-      );
-      const launch = () =>
-        startSidecar({
-          variant: variant.name,
-          era: 'v1alpha1',
-          binary: bins.sidecar,
-          kubeconfigPath: sidecarKubeconfig,
-          driverSocket: driver.socketPath,
-          namespace: SYSTEM_NS,
-          logDir,
+      const runtimes = new Map<string, VariantRuntime>();
+      for (const [i, m] of members.entries()) {
+        progress?.(`${m.variant.name}: starting mock driver and sidecar`);
+        const driver = await MockDriverProcess.start({
+          id: m.variant.name,
+          driverName: driverNameFor(m.variant.name),
+          rules: scopedRules(scenarios, m.variant.name),
+          workDir: logDir,
         });
-      progress?.(`${variant.name}: starting sidecar`);
-      const sidecar = launch();
-      const env = new V1alpha1Environment(variant, cp, driver, provisioner, sidecar, launch, logDir);
-      cleanup.length = 0;
-      cleanup.push(() => env.stop());
-      await env.waitForSidecar();
+        cleanup.unshift(() => driver.stop());
+        const sa = `cosi-sidecar-${i}`;
+        const kubeconfig = join(logDir, `sidecar-${m.variant.name}.kubeconfig`);
+        await writeFile(kubeconfig, cp.kubeconfigFor(sa, await requestServiceAccountToken(admin, SYSTEM_NS, sa), SYSTEM_NS), { mode: 0o600 });
+        const launch = () =>
+          startSidecar({
+            variant: m.variant.name,
+            era: 'v1alpha1',
+            binary: m.sidecarBinary,
+            kubeconfigPath: kubeconfig,
+            driverSocket: driver.socketPath,
+            namespace: SYSTEM_NS,
+            logDir,
+          });
+        const rt = new VariantRuntime(m.variant, i, driver, launch(), launch);
+        runtimes.set(m.variant.name, rt);
+        cleanup.unshift(() => rt.stop());
+      }
+      const env = new V1alpha1Environment(cp, provisioner, runtimes, logDir);
+      for (const rt of runtimes.values()) await env.waitForSidecar(rt);
       return env;
     } catch (err) {
       for (const c of cleanup) await c().catch(() => {});
@@ -134,94 +177,184 @@ export class V1alpha1Environment {
     }
   }
 
+  member(variant: string): VariantRuntime {
+    const rt = this.members.get(variant);
+    if (!rt) throw new Error(`variant ${variant} is not part of this environment`);
+    return rt;
+  }
+
   /** The sidecar is serving once it has called DriverGetInfo and holds its leader Lease. */
-  private async waitForSidecar(timeoutMs = 60_000): Promise<void> {
+  private async waitForSidecar(rt: VariantRuntime, timeoutMs = 60_000): Promise<void> {
     const deadline = Date.now() + timeoutMs;
-    const coord = this.controlPlane.adminKubeConfig();
-    const { CoordinationV1Api } = await import('@kubernetes/client-node');
-    const leases = coord.makeApiClient(CoordinationV1Api);
-    while (Date.now() < deadline) {
-      if (this.sidecar.hasExited) break;
-      const calls = await this.driver.admin.journal({ rpc: 'getInfo' }).catch(() => []);
+    const leases = this.controlPlane.adminKubeConfig().makeApiClient(CoordinationV1Api);
+    const leaseName = driverNameFor(rt.variant.name).replace(/\./g, '-');
+    while (Date.now() < deadline && rt.restarts === 0) {
+      const calls = await rt.driver.admin.journal({ rpc: 'getInfo' }).catch(() => []);
       const held = await leases
         .listNamespacedLease({ namespace: SYSTEM_NS })
-        .then((l) => l.items.some((i) => i.spec?.holderIdentity))
+        .then((l) => l.items.some((i) => i.metadata?.name?.startsWith(leaseName) && i.spec?.holderIdentity))
         .catch(() => false);
       if (calls.length > 0 && held) return;
       await sleep(200);
     }
-    const { ProcessStartError } = await import('../process/process-errors.ts');
+    const sc = rt.sidecar;
     throw new ProcessStartError(
-      `sidecar/${this.variant.name}`,
-      this.sidecar.spec.binary,
-      this.sidecar.hasExited ? 'exited while starting' : 'did not call DriverGetInfo and take its leader Lease in time',
-      this.sidecar.spec.logFile,
-      this.sidecar.logTail(),
-      this.sidecar.exit?.code ?? null,
-      this.sidecar.exit?.signal ?? null,
+      `sidecar/${rt.variant.name}`,
+      sc.spec.binary,
+      rt.restarts > 0 || sc.hasExited ? 'exited while starting' : 'did not call DriverGetInfo and take its leader Lease in time',
+      sc.spec.logFile,
+      sc.logTail(),
+      sc.exit?.code ?? null,
+      sc.exit?.signal ?? null,
     );
   }
 
-  // As the kubelet would: a sidecar that exits is started again (after 1 s), and every restart is counted.
-  private async superviseSidecar(): Promise<void> {
-    while (this.watching) {
-      const current = this.sidecar;
-      const exited = await Promise.race([current.exited.then(() => true), sleep(250).then(() => false)]);
-      if (exited && this.watching) {
-        this.sidecarRestarts++;
-        await sleep(1000);
-        if (this.watching) this.sidecar = this.startSidecarAgain();
-      }
-    }
+  /** Object names for a scenario and variant: exact when the variant is alone here, suffixed otherwise. */
+  namesFor(s: Scenario, variant: string): ObjectNames {
+    const suffix = this.members.size > 1 ? `-${this.member(variant).index}` : '';
+    return {
+      className: `${s.bucketClass.name}${suffix}`,
+      claimName: `${s.bucketClaim.name}${suffix}`,
+      accessClassName: s.access ? `${s.access.className}${suffix}` : undefined,
+      accessName: s.access ? `${s.access.name}${suffix}` : undefined,
+    };
   }
 
-  /** Creates the scenario's BucketClass (driver = this variant's mock driver) and BucketClaim. */
-  async applyScenario(s: Scenario): Promise<void> {
-    const admin = this.controlPlane.adminKubeConfig();
-    await applyObjects(admin, [
+  /** Creates the scenario's BucketClass (driver = the variant's mock driver) and BucketClaim, and access class. */
+  async applyScenario(s: Scenario, variant: string): Promise<void> {
+    const n = this.namesFor(s, variant);
+    const driverName = driverNameFor(variant);
+    const objects: object[] = [
       {
-        apiVersion: `${GROUP}/v1alpha1`,
+        apiVersion: `${GROUP}/${V}`,
         kind: 'BucketClass',
-        metadata: { name: s.bucketClass.name },
-        driverName: driverNameFor(this.variant.name),
+        metadata: { name: n.className },
+        driverName,
         deletionPolicy: s.bucketClass.deletionPolicy,
         parameters: { ...s.bucketClass.parameters, [SCENARIO_PARAMETER]: s.name },
-      } as never,
+      },
       {
-        apiVersion: `${GROUP}/v1alpha1`,
+        apiVersion: `${GROUP}/${V}`,
         kind: 'BucketClaim',
-        metadata: { name: s.bucketClaim.name, namespace: s.bucketClaim.namespace },
-        spec: { bucketClassName: s.bucketClass.name, protocols: s.bucketClaim.protocols },
-      } as never,
-    ]);
+        metadata: { name: n.claimName, namespace: s.bucketClaim.namespace },
+        spec: { bucketClassName: n.className, protocols: s.bucketClaim.protocols },
+      },
+    ];
+    if (s.access) {
+      objects.push({
+        apiVersion: `${GROUP}/${V}`,
+        kind: 'BucketAccessClass',
+        metadata: { name: n.accessClassName },
+        driverName,
+        authenticationType: 'Key',
+        parameters: { ...s.access.parameters, [SCENARIO_PARAMETER]: s.name },
+      });
+    }
+    await applyObjects(this.controlPlane.adminKubeConfig(), objects as never);
   }
 
-  /** Bucket and BucketClaim status and the Events on them, at the end of the window. */
-  async inspect(s: Scenario): Promise<{ objects: ObjectStatus[]; events: EventSummary[] }> {
+  private api(): CustomObjectsApi {
+    return this.controlPlane.adminKubeConfig().makeApiClient(CustomObjectsApi);
+  }
+
+  /** True once the sidecar has created the claim's bucket (claim status bucketReady). */
+  async claimReady(s: Scenario, variant: string): Promise<boolean> {
+    const n = this.namesFor(s, variant);
+    const claim = (await this.api()
+      .getNamespacedCustomObject({ group: GROUP, version: V, namespace: s.bucketClaim.namespace, plural: 'bucketclaims', name: n.claimName })
+      .catch(() => undefined)) as { status?: { bucketReady?: boolean } } | undefined;
+    return claim?.status?.bucketReady === true;
+  }
+
+  /** True once the sidecar has granted the scenario's BucketAccess. */
+  async accessGranted(s: Scenario, variant: string): Promise<boolean> {
+    const n = this.namesFor(s, variant);
+    const ba = (await this.api()
+      .getNamespacedCustomObject({ group: GROUP, version: V, namespace: s.bucketClaim.namespace, plural: 'bucketaccesses', name: n.accessName as string })
+      .catch(() => undefined)) as { status?: { accessGranted?: boolean } } | undefined;
+    return ba?.status?.accessGranted === true;
+  }
+
+  /** One read of every claim and access: which claims are ready and which accesses granted, by name. */
+  async readiness(): Promise<{ readyClaims: Set<string>; grantedAccesses: Set<string> }> {
+    const api = this.api();
+    type Item = { metadata: { name: string; namespace: string }; status?: { bucketReady?: boolean; accessGranted?: boolean } };
+    const claims = (await api.listClusterCustomObject({ group: GROUP, version: V, plural: 'bucketclaims' })) as { items: Item[] };
+    const accesses = (await api.listClusterCustomObject({ group: GROUP, version: V, plural: 'bucketaccesses' })) as { items: Item[] };
+    return {
+      readyClaims: new Set(claims.items.filter((c) => c.status?.bucketReady).map((c) => `${c.metadata.namespace}/${c.metadata.name}`)),
+      grantedAccesses: new Set(accesses.items.filter((a) => a.status?.accessGranted).map((a) => `${a.metadata.namespace}/${a.metadata.name}`)),
+    };
+  }
+
+  async deleteClaim(s: Scenario, variant: string): Promise<void> {
+    const n = this.namesFor(s, variant);
+    await this.api().deleteNamespacedCustomObject({ group: GROUP, version: V, namespace: s.bucketClaim.namespace, plural: 'bucketclaims', name: n.claimName });
+  }
+
+  async createAccess(s: Scenario, variant: string): Promise<void> {
+    const n = this.namesFor(s, variant);
+    await this.api().createNamespacedCustomObject({
+      group: GROUP,
+      version: V,
+      namespace: s.bucketClaim.namespace,
+      plural: 'bucketaccesses',
+      body: {
+        apiVersion: `${GROUP}/${V}`,
+        kind: 'BucketAccess',
+        metadata: { name: n.accessName, namespace: s.bucketClaim.namespace },
+        spec: {
+          bucketClaimName: n.claimName,
+          bucketAccessClassName: n.accessClassName,
+          credentialsSecretName: `${n.accessName}-creds`,
+          protocol: 'S3',
+        },
+      },
+    });
+  }
+
+  async deleteAccess(s: Scenario, variant: string): Promise<void> {
+    const n = this.namesFor(s, variant);
+    await this.api().deleteNamespacedCustomObject({
+      group: GROUP,
+      version: V,
+      namespace: s.bucketClaim.namespace,
+      plural: 'bucketaccesses',
+      name: n.accessName as string,
+    });
+  }
+
+  /** Bucket, BucketClaim (and BucketAccess) status and the Events on them, at the end of the window. */
+  async inspect(s: Scenario, variant: string): Promise<{ objects: ObjectStatus[]; events: EventSummary[] }> {
+    const n = this.namesFor(s, variant);
     const kc = this.controlPlane.adminKubeConfig();
     const co = kc.makeApiClient(CustomObjectsApi);
     const core = kc.makeApiClient(CoreV1Api);
+    const ns = s.bucketClaim.namespace;
     const objects: ObjectStatus[] = [];
-    const claim = (await co.getNamespacedCustomObject({
-      group: GROUP,
-      version: 'v1alpha1',
-      namespace: s.bucketClaim.namespace,
-      plural: 'bucketclaims',
-      name: s.bucketClaim.name,
-    })) as { status?: Record<string, unknown> };
-    objects.push({ kind: 'BucketClaim', name: s.bucketClaim.name, namespace: s.bucketClaim.namespace, status: claim.status ?? {} });
-    const bucketName = claim.status?.bucketName as string | undefined;
-    const names = [s.bucketClaim.name];
+    const names = [n.claimName];
+    const claim = (await co
+      .getNamespacedCustomObject({ group: GROUP, version: V, namespace: ns, plural: 'bucketclaims', name: n.claimName })
+      .catch(() => undefined)) as { status?: Record<string, unknown> } | undefined;
+    if (claim) objects.push({ kind: 'BucketClaim', name: n.claimName, namespace: ns, status: claim.status ?? {} });
+    const bucketName = claim?.status?.bucketName as string | undefined;
     if (bucketName) {
       names.push(bucketName);
       const bucket = (await co
-        .getClusterCustomObject({ group: GROUP, version: 'v1alpha1', plural: 'buckets', name: bucketName })
+        .getClusterCustomObject({ group: GROUP, version: V, plural: 'buckets', name: bucketName })
         .catch(() => undefined)) as { status?: Record<string, unknown> } | undefined;
       if (bucket) objects.push({ kind: 'Bucket', name: bucketName, status: bucket.status ?? {} });
     }
+    if (n.accessName) {
+      names.push(n.accessName);
+      const ba = (await co
+        .getNamespacedCustomObject({ group: GROUP, version: V, namespace: ns, plural: 'bucketaccesses', name: n.accessName })
+        .catch(() => undefined)) as { status?: Record<string, unknown> } | undefined;
+      if (ba) objects.push({ kind: 'BucketAccess', name: n.accessName, namespace: ns, status: ba.status ?? {} });
+    }
     const events: EventSummary[] = [];
     for (const name of names) {
-      const list = await core.listEventForAllNamespaces({ fieldSelector: `involvedObject.name=${name}` });
+      const list = await core.listEventForAllNamespaces({ fieldSelector: `involvedObject.name=${name}` }).catch(() => ({ items: [] }));
       for (const ev of list.items) {
         events.push({
           object: `${ev.involvedObject.kind}/${name}`,
@@ -236,12 +369,11 @@ export class V1alpha1Environment {
   }
 
   async stop(): Promise<void> {
-    this.watching = false;
-    await this.restartLoop;
     const errors: unknown[] = [];
-    for (const step of [() => this.sidecar.stop(), () => this.driver.stop(), () => this.provisioner.stop(), () => this.controlPlane.stop()]) {
+    for (const rt of this.members.values()) await rt.stop().catch((e: unknown) => errors.push(e));
+    for (const step of [() => this.provisioner.stop(), () => this.controlPlane.stop()]) {
       await step().catch((e: unknown) => errors.push(e));
     }
-    if (errors.length) throw new AggregateError(errors, `stopping ${this.variant.name} failed`);
+    if (errors.length) throw new AggregateError(errors, 'stopping the v1alpha1 environment failed');
   }
 }

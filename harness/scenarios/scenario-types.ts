@@ -1,5 +1,5 @@
 // A scenario file as loaded (schemas/scenario.schema.json is the contract; these types mirror it).
-import type { Outcome, Rpc } from '../results/run-results.ts';
+import type { MatrixCell, Outcome, Rpc } from '../results/run-results.ts';
 
 export interface Expectation {
   outcome: Exclude<Outcome, 'unavailable'>;
@@ -16,9 +16,24 @@ export interface Expectation {
 export interface ScenarioVariant {
   sidecar: string;
   note?: string;
+  /** Matrix runs: what the variant's declared policy says about this cell. */
+  declared?: 'terminal' | 'retried' | 'success';
   rules?: Record<string, unknown>[];
   expect: Expectation;
 }
+
+/** A BucketAccess the scenario creates once its claim's bucket is ready (grant and revoke scenarios). */
+export interface ScenarioAccess {
+  className: string;
+  name: string;
+  parameters: Record<string, string>;
+}
+
+/**
+ * When the counted RPC's window opens: at apply (create), when the claim is deleted (delete), when the
+ * BucketAccess is created (grant) or deleted after it was granted (revoke).
+ */
+export type ScenarioTrigger = 'apply' | 'delete-claim' | 'create-access' | 'delete-access';
 
 export interface Scenario {
   /** File it was loaded from. */
@@ -32,4 +47,8 @@ export interface Scenario {
   bucketClass: { name: string; deletionPolicy: 'Retain' | 'Delete'; parameters: Record<string, string> };
   bucketClaim: { name: string; namespace: string; protocols: string[] };
   variants: ScenarioVariant[];
+  access?: ScenarioAccess;
+  trigger?: ScenarioTrigger;
+  /** Matrix runs: the code x RPC x pattern this scenario is. */
+  cell?: MatrixCell;
 }

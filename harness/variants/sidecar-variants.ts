@@ -19,6 +19,8 @@ export interface SidecarVariant {
   recipe?: GoBuildRecipe;
   /** A binary the user gave (`--sidecar PATH`). */
   binaryPath?: string;
+  /** A patch applied to `recipe`'s source before building (patched variants). */
+  patchFile?: string;
   /** Known reason it cannot be built here, checked again at run time (the proxy may serve it later). */
   knownUnavailable?: string;
 }
