@@ -71,8 +71,9 @@ async function startScenarioServer(
   }
   const rulesFile = join(workDir, `s${index}-rules.yaml`);
   writeFileSync(rulesFile, benchRuleFile(scenario.ruleCount ?? 0, scenario.lastRuleMatches));
+  // One directory per scenario: node writes a profile per thread (main, and tsx's loader thread).
   const profile = cpuProfDir
-    ? ['--cpu-prof', '--cpu-prof-dir', cpuProfDir, '--cpu-prof-name', `mock-driver-s${index}.cpuprofile`]
+    ? ['--cpu-prof', '--cpu-prof-dir', join(cpuProfDir, `s${index}-${scenario.ruleCount}-rules`)]
     : [];
   return startBenchServer({
     label: `mock driver (${scenario.ruleCount} rules)`,
