@@ -13,6 +13,8 @@ export interface DeployedVariant {
 }
 
 const ADMIN_PORT = 8080;
+// kubectl logs deployment/X waits 20 s for a running pod by default; a failed rollout may have none.
+const POD_WAIT = '--pod-running-timeout=5s';
 const FORWARDING = /^Forwarding from 127\.0\.0\.1:(\d+) -> \d+/;
 
 /**
@@ -121,6 +123,7 @@ export class ClusterStack {
             '--container',
             container,
             '--timestamps',
+            POD_WAIT,
           ),
         });
       }
@@ -134,6 +137,7 @@ export class ClusterStack {
           this.namespace,
           `deployment/${this.controllerDeployment}`,
           '--timestamps',
+          POD_WAIT,
         ),
       });
     }
