@@ -6,6 +6,9 @@ import { doctorCommand } from './doctor-command.ts';
 import { EXIT, UsageError } from './exit-codes.ts';
 
 import { runCommand } from './run-command.ts';
+import { matrixCommand } from './matrix-command.ts';
+import { PatchError } from '../harness/binaries/patched-build.ts';
+import { PolicyError } from '../harness/matrix/retry-policy.ts';
 import { compareCommand, reportCommand } from './report-command.ts';
 import { createProgressReporter, ResultsFileError } from '../reports/index.ts';
 
@@ -30,6 +33,23 @@ async function main(argv: string[]): Promise<number> {
     .option('--strict', 'count skipped (unavailable) variants as failures')
     .action(async (paths: string[], flags) => {
       code = await runCommand(paths, flags, out, createProgressReporter(process.stderr));
+    });
+
+  const collect = (v: string, prev: string[] = []) => [...prev, v];
+  program
+    .command('matrix')
+    .description('all variants over every non-OK gRPC code x create/delete/grant/revoke, against their declared policies')
+    .option('--variant <name=patch|binary>', 'add a variant: a patch applied to --base, or a sidecar binary (repeatable)', collect)
+    .option('--policy <name=file>', "a variant's declared retry policy (default patches/policies/NAME.yaml; repeatable)", collect)
+    .option('--base <variant>', 'base that --variant patches apply to', 'upstream-v1alpha1')
+    .option('--only <variants>', 'comma-separated variants to run')
+    .option('--codes <codes>', 'comma-separated gRPC codes (default: all 16 non-OK codes)')
+    .option('--rpcs <rpcs>', 'comma-separated RPCs (default: create,delete,grant,revoke)')
+    .option('--window <duration>', 'observation window', '60s')
+    .option('--out <dir>', 'results and logs directory', 'results/matrix')
+    .option('--allow-unavailable', 'do not count variants that cannot be built here as non-conforming')
+    .action(async (flags) => {
+      code = await matrixCommand(flags, out, createProgressReporter(process.stderr));
     });
 
   program
@@ -83,7 +103,7 @@ try {
   // Every child has been stopped by now; do not wait on stray timers or sockets of libraries.
   process.exit(process.exitCode);
 } catch (e) {
-  if (e instanceof ScenarioError || e instanceof UsageError || e instanceof ResultsFileError) {
+  if (e instanceof ScenarioError || e instanceof UsageError || e instanceof ResultsFileError || e instanceof PatchError || e instanceof PolicyError) {
     err(`error: ${e.message}`);
     process.exitCode = EXIT.badInput;
   } else if (e instanceof BuildError || e instanceof ProcessStartError) {

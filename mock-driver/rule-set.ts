@@ -85,7 +85,11 @@ function compileRule(rule: RuleSpec, index: number): CompiledRule {
     name: rule.name,
     priority: rule.priority ?? 0,
     order: index,
-    matches: (call) => checks.every((check) => check(call)),
+    // A plain loop: with 1,000 rules per call, per-call closures from every() show up in GC time.
+    matches: (call) => {
+      for (const check of checks) if (!check(call)) return false;
+      return true;
+    },
     action: rule.action,
   };
 }

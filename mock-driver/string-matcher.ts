@@ -58,5 +58,9 @@ export function compileStringMatcher(spec: StringMatcherSpec): StringMatcher {
   }
   if (minLength !== undefined) conditions.push((value) => value.length >= minLength);
   if (maxLength !== undefined) conditions.push((value) => value.length <= maxLength);
-  return (value) => value !== undefined && conditions.every((condition) => condition(value));
+  return (value) => {
+    if (value === undefined) return false;
+    for (const condition of conditions) if (!condition(value)) return false;
+    return true;
+  };
 }

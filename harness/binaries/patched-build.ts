@@ -3,20 +3,28 @@ import { cp, mkdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { goModuleDir } from '../cosi/module-source.ts';
+import { BuildError } from './build-error.ts';
 import { cacheRoot } from './cache-dir.ts';
 import type { GoBuildRecipe } from './component-catalog.ts';
 import { type BuildProgress, type BuildResult, buildFromGoModules } from './go-module-builder.ts';
 import { withDirLock } from './dir-lock.ts';
 
-/** A patch did not apply to the upstream source; `output` is patch's own message. Bad input: exit 2. */
+/**
+ * A patch did not apply to the upstream source, or the patched source did not compile; `output` is patch's or
+ * the go compiler's own message. Bad input: exit 2, before anything is started.
+ */
 export class PatchError extends Error {
   override readonly name = 'PatchError';
   constructor(
     readonly patchFile: string,
     readonly base: string,
     readonly output: string,
+    readonly stage: 'apply' | 'build' = 'apply',
   ) {
-    super(`patch ${patchFile} does not apply to ${base}:\n${output.trim().split('\n').slice(-15).join('\n')}`);
+    super(
+      `${stage === 'apply' ? `patch ${patchFile} does not apply to ${base}` : `${base} with ${patchFile} does not build`}:\n` +
+        output.trim().split('\n').slice(-15).join('\n'),
+    );
   }
 }
 
@@ -43,6 +51,11 @@ export async function buildPatched(base: GoBuildRecipe, patchFile: string, progr
     await execa('chmod', ['-R', 'u+w', srcDir]);
     const applied = await execa('patch', ['-p1', '--batch', '--forward', '-d', srcDir, '-i', patchFile], { reject: false, all: true });
     if (applied.exitCode !== 0) throw new PatchError(patchFile, base.origin, String(applied.all));
-    return buildFromGoModules(base, { localModuleDir: srcDir, cacheKey: key, progress });
+    try {
+      return await buildFromGoModules(base, { localModuleDir: srcDir, cacheKey: key, progress });
+    } catch (err) {
+      if (err instanceof BuildError && !err.moduleUnavailable) throw new PatchError(patchFile, base.origin, err.output, 'build');
+      throw err;
+    }
   });
 }

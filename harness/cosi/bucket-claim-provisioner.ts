@@ -4,6 +4,16 @@ import { CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
 const GROUP = 'objectstorage.k8s.io';
 const VERSION = 'v1alpha1';
 const FINALIZER = 'cosi.objectstorage.k8s.io/bucketclaim-protection';
+const SIDECAR_BUCKET_FINALIZER = 'cosi.objectstorage.k8s.io/bucket-protection';
+
+/**
+ * BucketClass parameter asking for a Bucket the v0.1.0 sidecar can make ready. That sidecar adds its finalizer
+ * with Update and then writes the status with UpdateStatus from the same, now stale, object: the status write
+ * always conflicts and no greenfield Bucket ever becomes ready. With the finalizer already on the Bucket its
+ * Update changes nothing, so the status write goes through. Scenarios that count delete, grant or revoke need a
+ * ready Bucket first and set this; create scenarios never do.
+ */
+export const READY_BUCKET_PARAMETER = 'cosi-chaos.io/setup';
 
 interface Obj {
   metadata: { name: string; namespace?: string; uid: string; finalizers?: string[]; resourceVersion?: string; deletionTimestamp?: string };
@@ -17,7 +27,8 @@ interface Obj {
  * (sigs.k8s.io/container-object-storage-interface-controller) is not served by the Go module proxy here.
  * It does what v0.1.1 does for a greenfield claim: a Bucket named <BucketClass name><claim UID> carrying the
  * class's driver, parameters and deletion policy and the claim's protocols, then the claim's status
- * (bucketName, bucketReady=false) and finalizer. It runs with its own ServiceAccount's token, not as admin.
+ * (bucketName, bucketReady=false) and finalizer; a claim deleted deletes its Bucket; and (see markClaimReady) a
+ * ready Bucket marks its claim ready. It runs with its own ServiceAccount's token, not as admin.
  * The sidecar, the component under test, is the real upstream binary.
  */
 export class BucketClaimProvisioner {
@@ -50,7 +61,13 @@ export class BucketClaimProvisioner {
     const claims = (await this.api.listClusterCustomObject({ group: GROUP, version: VERSION, plural: 'bucketclaims' })) as {
       items: Obj[];
     };
+    const buckets = (await this.api.listClusterCustomObject({ group: GROUP, version: VERSION, plural: 'buckets' })) as { items: Obj[] };
+    const readyBuckets = new Set(buckets.items.filter((b) => b.status?.bucketReady === true).map((b) => b.metadata.name));
     for (const claim of claims.items) {
+      if (!claim.metadata.deletionTimestamp && claim.status?.bucketName && claim.status.bucketReady !== true) {
+        if (readyBuckets.has(String(claim.status.bucketName))) await this.markClaimReady(claim);
+        continue;
+      }
       if (claim.metadata.deletionTimestamp) {
         await this.deleteBucketOf(claim);
         continue;
@@ -75,6 +92,20 @@ export class BucketClaimProvisioner {
     this.deleted.add(claim.metadata.uid);
   }
 
+  // The v0.1.0 sidecar sets the claim's status.bucketReady with Update, which these CRDs' status subresource
+  // drops, so no claim would ever be ready and no BucketAccess could be granted. The claim's readiness is
+  // therefore copied from its Bucket through the status subresource.
+  private async markClaimReady(claim: Obj): Promise<void> {
+    await this.api.replaceNamespacedCustomObjectStatus({
+      group: GROUP,
+      version: VERSION,
+      namespace: claim.metadata.namespace as string,
+      plural: 'bucketclaims',
+      name: claim.metadata.name,
+      body: { ...claim, status: { ...(claim.status ?? {}), bucketReady: true } },
+    });
+  }
+
   private async provision(claim: Obj): Promise<void> {
     const spec = claim.spec ?? {};
     const className = String(spec.bucketClassName ?? '');
@@ -85,10 +116,11 @@ export class BucketClaimProvisioner {
       parameters?: Record<string, string>;
     };
     const bucketName = className + claim.metadata.uid;
+    const prefinalize = cls.parameters?.[READY_BUCKET_PARAMETER] === 'ready-bucket';
     const bucket = {
       apiVersion: `${GROUP}/${VERSION}`,
       kind: 'Bucket',
-      metadata: { name: bucketName },
+      metadata: { name: bucketName, ...(prefinalize ? { finalizers: [SIDECAR_BUCKET_FINALIZER] } : {}) },
       spec: {
         driverName: cls.driverName,
         bucketClassName: className,

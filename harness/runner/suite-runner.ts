@@ -28,8 +28,11 @@ export interface SuiteOptions {
   windowMs?: number;
   /** Logs and per-environment work dirs go here. */
   outDir: string;
-  /** All v1alpha1 variants in one control plane (matrix), instead of one control plane each. */
-  sharedEnvironment?: boolean;
+  /**
+   * Which control plane a scenario x variant runs in (variants sharing a key share one). Default: one per
+   * variant. The matrix puts all variants together and isolates cells known to crash a sidecar.
+   */
+  environmentKey?: (scenario: Scenario, variant: SidecarVariant) => string;
   /** How to get each variant's binary; defaults to building its recipe. */
   resolveSidecar?: SidecarResolver;
   progress?: RunProgress;
@@ -55,7 +58,7 @@ interface Slot {
   problem?: string;
 }
 
-const PRECONDITION_TIMEOUT_MS = 60_000;
+const PRECONDITION_TIMEOUT_MS = 30_000;
 
 function attemptsFor(calls: DriverCall[], s: Scenario, appliedWall: number): Attempt[] {
   return calls
@@ -95,7 +98,6 @@ export async function runSuite(opts: SuiteOptions): Promise<RunResults> {
   }
   const usedVariants = opts.variants.filter((v) => slots.some((s) => s.variant === v));
   const envs: V1alpha1Environment[] = [];
-  const envOf = new Map<string, V1alpha1Environment>();
   const unavailable = new Map<string, string>();
   const results: ScenarioResult[] = [];
   // go's own per-module lines are left out: the phases and the heartbeat say enough.
@@ -129,21 +131,27 @@ export async function runSuite(opts: SuiteOptions): Promise<RunResults> {
     opts.signal?.throwIfAborted();
 
     // Environments start one after another: two cores, and each start is seconds.
-    const groups = opts.sharedEnvironment ? (members.length ? [members] : []) : members.map((m) => [m]);
-    for (const group of groups) {
-      const names = group.map((m) => m.variant.name);
-      const scenarios = opts.scenarios.filter((s) => s.variants.some((sv) => names.includes(sv.sidecar)));
-      const dir = join(opts.outDir, 'logs', opts.sharedEnvironment ? 'v1alpha1' : (names[0] as string));
-      const env = await V1alpha1Environment.start(group, { etcd: etcd.path, kubeApiServer: api.path }, scenarios, dir, (d) =>
+    const keyOf = opts.environmentKey ?? ((_: Scenario, v: SidecarVariant) => v.name);
+    const groups = new Map<string, { members: EnvironmentMember[]; scenarios: Scenario[] }>();
+    for (const slot of slots) {
+      const member = members.find((m) => m.variant === slot.variant);
+      if (!member) continue;
+      const key = keyOf(slot.scenario, slot.variant);
+      const g = groups.get(key) ?? { members: [], scenarios: [] };
+      if (!g.members.includes(member)) g.members.push(member);
+      if (!g.scenarios.includes(slot.scenario)) g.scenarios.push(slot.scenario);
+      groups.set(key, g);
+    }
+    for (const [key, g] of groups) {
+      const env = await V1alpha1Environment.start(g.members, { etcd: etcd.path, kubeApiServer: api.path }, g.scenarios, join(opts.outDir, 'logs', key), (d) =>
         progress?.phase('start', d),
       );
       envs.push(env);
-      for (const n of names) envOf.set(n, env);
+      for (const slot of slots) if (groups.get(keyOf(slot.scenario, slot.variant)) === g && env.members.has(slot.variant.name)) slot.env = env;
       opts.signal?.throwIfAborted();
     }
 
     for (const slot of slots) {
-      slot.env = envOf.get(slot.variant.name);
       if (!slot.env) slot.unavailable = unavailable.get(slot.variant.name) ?? 'not started';
     }
     const live = slots.filter((s) => s.env);
@@ -169,15 +177,16 @@ export async function runSuite(opts: SuiteOptions): Promise<RunResults> {
     // One window for all: advance triggers and poll the journals until every pair is past its window or certain.
     while (live.some(open)) {
       if (opts.signal?.aborted) break;
-      await advanceTriggers(live, envs);
       const byVariant = new Map<string, DriverCall[]>();
       for (const env of envs) {
-        for (const [name, rt] of env.members) byVariant.set(name, await rt.driver.admin.journal({}).catch(() => []));
+        for (const [name, rt] of env.members) byVariant.set(`${envs.indexOf(env)}/${name}`, await rt.driver.admin.journal({}).catch(() => []));
       }
+      await advanceTriggers(live, envs, (slot) => byVariant.get(`${envs.indexOf(slot.env as V1alpha1Environment)}/${slot.variant.name}`) ?? []);
       for (const slot of live) {
         if (slot.state !== 'observing' || slot.certainAt !== undefined) continue;
         const before = slot.attempts.length;
-        slot.attempts = attemptsFor(byVariant.get(slot.variant.name) ?? [], slot.scenario, slot.appliedAt as number);
+        const calls = byVariant.get(`${envs.indexOf(slot.env as V1alpha1Environment)}/${slot.variant.name}`) ?? [];
+        slot.attempts = attemptsFor(calls, slot.scenario, slot.appliedAt as number);
         if (slot.attempts.length !== before) progress?.attempts(slot.scenario.name, slot.variant.name, slot.attempts.length);
         if (budgetExceeded(slot.spec.expect, slot.attempts.length)) slot.certainAt = Date.now();
       }
@@ -212,8 +221,9 @@ function isUnavailable(err: unknown, v: SidecarVariant): boolean {
 }
 
 // Moves waiting slots on: once the claim's bucket exists, delete the claim / create the access; once the
-// access is granted, delete it. The slot's window opens at its trigger.
-async function advanceTriggers(live: Slot[], envs: V1alpha1Environment[]): Promise<void> {
+// driver has granted the access (an OK grant in its journal: the v0.1.0 sidecar may never mark the
+// BucketAccess granted), delete it. The slot's window opens at its trigger.
+async function advanceTriggers(live: Slot[], envs: V1alpha1Environment[], journalOf: (slot: Slot) => DriverCall[]): Promise<void> {
   const waiting = live.filter((s) => s.state === 'waiting-bucket' || s.state === 'waiting-grant');
   if (!waiting.length) return;
   const ready = new Map<V1alpha1Environment, Awaited<ReturnType<V1alpha1Environment['readiness']>>>();
@@ -236,7 +246,11 @@ async function advanceTriggers(live: Slot[], envs: V1alpha1Environment[]): Promi
           await env.createAccess(s, slot.variant.name);
           Object.assign(slot, { state: 'waiting-grant', stateSince: now });
         }
-      } else if (slot.state === 'waiting-grant' && r?.grantedAccesses.has(`${s.bucketClaim.namespace}/${names.accessName}`)) {
+      } else if (
+        slot.state === 'waiting-grant' &&
+        (r?.grantedAccesses.has(`${s.bucketClaim.namespace}/${names.accessName}`) ||
+          journalOf(slot).some((c) => c.rpc === 'grant' && c.code === 'OK' && c.parameters[SCENARIO_PARAMETER] === s.name))
+      ) {
         await env.deleteAccess(s, slot.variant.name);
         Object.assign(slot, { state: 'observing', appliedAt: Date.now(), stateSince: now });
       } else if (now - slot.stateSince > PRECONDITION_TIMEOUT_MS) {
@@ -244,7 +258,7 @@ async function advanceTriggers(live: Slot[], envs: V1alpha1Environment[]): Promi
         slot.state = 'precondition-failed';
         slot.problem =
           wasWaitingForGrant
-            ? 'the BucketAccess was never granted, so its deletion (revoke) could not be triggered'
+            ? 'the driver never granted the BucketAccess, so its deletion (revoke) could not be triggered'
             : 'the claim never became ready (its bucket was never created), so the RPC could not be triggered';
       }
     } catch (err) {
@@ -280,9 +294,17 @@ async function resultFor(slot: Slot, windowOverride?: number): Promise<ScenarioR
   const observedMs = Math.min(Date.now() - appliedAt, windowOverride ?? slot.scenario.windowMs);
   const calls = await rt.driver.admin.journal({}).catch(() => [] as DriverCall[]);
   const attempts = attemptsFor(calls, slot.scenario, appliedAt).filter((a) => a.offsetMs <= observedMs);
-  const restartsInWindow = rt.restartTimes.filter((t) => t >= appliedAt && t <= appliedAt + observedMs).length;
-  const outcome = classifyAttempts({ attempts, observedMs, sidecarRestarts: restartsInWindow });
+  const restarts = rt.restartTimes.filter((t) => t >= appliedAt && t <= appliedAt + observedMs);
+  // A restart is this scenario's crash when the sidecar's last driver call before it was this scenario's RPC;
+  // other scenarios of the variant only record that the sidecar restarted under them.
+  const caused = restarts.filter((t) => {
+    const last = calls.filter((c) => c.rpc !== 'getInfo' && Date.parse(c.wallTime) <= t).at(-1);
+    return last?.rpc === slot.scenario.rpc && last.parameters[SCENARIO_PARAMETER] === slot.scenario.name;
+  }).length;
+  const restartsInWindow = restarts.length;
+  const outcome = classifyAttempts({ attempts, observedMs, sidecarRestarts: caused });
   const problems = checkExpectation({ expect: slot.spec.expect, outcome, attempts, events, objects });
+  if (restartsInWindow > caused) problems.push(`the sidecar restarted ${restartsInWindow - caused}x during the window because of other scenarios`);
   const verdict = verdictOf(problems);
   const policy = slot.spec.declared
     ? {

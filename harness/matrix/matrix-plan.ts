@@ -1,0 +1,72 @@
+import { READY_BUCKET_PARAMETER } from '../cosi/bucket-claim-provisioner.ts';
+import type { MatrixCell } from '../results/run-results.ts';
+import type { Expectation, Scenario, ScenarioVariant } from '../scenarios/scenario-types.ts';
+import { MATRIX_RPCS, type MatrixRpc, NON_OK_CODES, type NonOkCode } from './grpc-codes.ts';
+import { declaredFor, type RetryPolicy } from './retry-policy.ts';
+
+export interface MatrixOptions {
+  codes?: readonly NonOkCode[];
+  rpcs?: readonly MatrixRpc[];
+  patterns?: readonly MatrixCell['pattern'][];
+  windowMs: number;
+  /** Variant name -> its declared policy. */
+  policies: Map<string, RetryPolicy>;
+}
+
+const TRIGGER: Record<MatrixRpc, Scenario['trigger']> = {
+  create: 'apply',
+  delete: 'delete-claim',
+  grant: 'create-access',
+  revoke: 'delete-access',
+};
+
+const ABBREV: Record<string, string> = { always: 'a', 'then-ok': 't' };
+
+/** Scenario name of a cell: short, DNS-safe, unique ("create-invalidargument-a"). */
+export function cellName(cell: MatrixCell): string {
+  return `${cell.rpc}-${cell.code.toLowerCase()}-${ABBREV[cell.pattern]}`;
+}
+
+/** What the declared policy means for the journal of one cell. */
+export function expectationFor(declared: 'terminal' | 'retried' | 'success', pattern: MatrixCell['pattern'], minRetried: number): Expectation {
+  if (declared !== 'retried') return { outcome: 'terminal', attempts: 1 };
+  // Retried: 'always' keeps going; 'then-ok' gets the code 3 times, then success on the 4th call, then stops.
+  return pattern === 'always'
+    ? { outcome: 'unbounded', minAttempts: minRetried, stillRetrying: true }
+    : { outcome: 'bounded', attempts: 4 };
+}
+
+/** One scenario per cell; each variant's expectation comes from its own declared policy. */
+export function planMatrix(opts: MatrixOptions): Scenario[] {
+  const scenarios: Scenario[] = [];
+  for (const rpc of opts.rpcs ?? MATRIX_RPCS) {
+    for (const code of opts.codes ?? NON_OK_CODES) {
+      for (const pattern of opts.patterns ?? (['always', 'then-ok'] as const)) {
+        const cell: MatrixCell = { code, rpc, pattern };
+        const name = cellName(cell);
+        const error = { error: { code, message: `cosi-chaos matrix: ${code} on ${rpc}` } };
+        const action = pattern === 'always' ? error : { sequence: [{ times: 3, action: error }, { action: { backend: {} } }] };
+        const variants: ScenarioVariant[] = [...opts.policies].map(([variant, policy]) => {
+          const declared = declaredFor(policy, code, rpc);
+          return { sidecar: variant, declared, expect: expectationFor(declared, pattern, policy.budget?.minAttemptsRetried ?? 3) };
+        });
+        scenarios.push({
+          file: '(matrix)',
+          name,
+          description: `${code} on every ${pattern === 'always' ? '' : 'of the first 3 '}${rpc} call${pattern === 'always' ? '' : 's, then success'}`,
+          rpc,
+          windowMs: opts.windowMs,
+          rules: [{ name: 'cell', priority: 100, match: { rpc }, action }],
+          // delete, grant and revoke need a ready bucket first (see READY_BUCKET_PARAMETER).
+          bucketClass: { name: `m-${name}`, deletionPolicy: 'Delete', parameters: rpc === 'create' ? {} : { [READY_BUCKET_PARAMETER]: 'ready-bucket' } },
+          bucketClaim: { name: `m-${name}`, namespace: 'matrix', protocols: ['S3'] },
+          access: rpc === 'grant' || rpc === 'revoke' ? { className: `m-${name}`, name: `m-${name}`, parameters: {} } : undefined,
+          trigger: TRIGGER[rpc],
+          variants,
+          cell,
+        });
+      }
+    }
+  }
+  return scenarios;
+}
