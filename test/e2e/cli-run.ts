@@ -1,6 +1,6 @@
-import { type ResultPromise, execa } from 'execa';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { execa, type ResultPromise } from 'execa';
 
 export const PROJECT_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const CLI = join(PROJECT_ROOT, 'bin', 'cosi-chaos.js');

@@ -42,7 +42,9 @@ describe('COSI-86 on the local control plane', () => {
     expect(r.attempts.filter((a) => a.offsetMs <= 60_000).length).toBeGreaterThanOrEqual(5);
     expect(new Set(r.attempts.map((a) => a.code))).toEqual(new Set(['InvalidArgument']));
     // <BucketClass name (62)><claim UID (36)>: the name the driver refused.
-    expect(r.attempts[0]?.bucketName).toMatch(/^testlongnameforbucketgenerationerrorisexpectedtest-bucketclass[0-9a-f-]{36}$/);
+    expect(r.attempts[0]?.bucketName).toMatch(
+      /^testlongnameforbucketgenerationerrorisexpectedtest-bucketclass[0-9a-f-]{36}$/,
+    );
     expect(r.attempts[0]?.bucketName?.length).toBe(98);
     // The work queue's per-item backoff: 100 ms doubling (allow scheduling jitter).
     const [first, second, third] = r.intervalsMs;

@@ -9,7 +9,16 @@ import { portsOwnedBy, processesMentioning, stillListening } from './process-cen
 // Every child's command line carries the run's out dir (logs, sockets, data dirs), so "nothing mentions the
 // out dir any more" means no etcd, kube-apiserver, sidecar, driver or watchdog is left.
 async function startAndWaitForWindow(out: string) {
-  const run = startCli(['run', 'scenarios/cosi-86.yaml', '--sidecar', 'v1alpha1-v0.1.0', '--window', '120s', '--out', out]);
+  const run = startCli([
+    'run',
+    'scenarios/cosi-86.yaml',
+    '--sidecar',
+    'v1alpha1-v0.1.0',
+    '--window',
+    '120s',
+    '--out',
+    out,
+  ]);
   let seen = '';
   let ended = false;
   void run.then(() => {
@@ -36,24 +45,33 @@ describe('teardown', () => {
     await rm(out, { recursive: true, force: true });
   });
 
-  it('after SIGINT mid-run, no process and no bound port remains', async () => {
-    out = await mkdtemp(join(tmpdir(), 'cosi-chaos-sigint-'));
-    const { run, ports } = await startAndWaitForWindow(out);
-    run.kill('SIGINT');
-    const res = await run;
-    expect(res.exitCode).toBe(130);
-    expect(processesMentioning(out)).toEqual([]);
-    expect(stillListening(ports)).toEqual([]);
-  }, 20 * 60_000);
+  it(
+    'after SIGINT mid-run, no process and no bound port remains',
+    async () => {
+      out = await mkdtemp(join(tmpdir(), 'cosi-chaos-sigint-'));
+      const { run, ports } = await startAndWaitForWindow(out);
+      run.kill('SIGINT');
+      const res = await run;
+      expect(res.exitCode).toBe(130);
+      expect(processesMentioning(out)).toEqual([]);
+      expect(stillListening(ports)).toEqual([]);
+    },
+    20 * 60_000,
+  );
 
-  it('after SIGKILL of the harness, every child is gone within 10 s', async () => {
-    out = await mkdtemp(join(tmpdir(), 'cosi-chaos-sigkill-'));
-    const { run, ports } = await startAndWaitForWindow(out);
-    run.kill('SIGKILL');
-    await run;
-    const deadline = Date.now() + 10_000;
-    while ((processesMentioning(out).length || stillListening(ports).length) && Date.now() < deadline) await sleep(200);
-    expect(processesMentioning(out)).toEqual([]);
-    expect(stillListening(ports)).toEqual([]);
-  }, 20 * 60_000);
+  it(
+    'after SIGKILL of the harness, every child is gone within 10 s',
+    async () => {
+      out = await mkdtemp(join(tmpdir(), 'cosi-chaos-sigkill-'));
+      const { run, ports } = await startAndWaitForWindow(out);
+      run.kill('SIGKILL');
+      await run;
+      const deadline = Date.now() + 10_000;
+      while ((processesMentioning(out).length || stillListening(ports).length) && Date.now() < deadline)
+        await sleep(200);
+      expect(processesMentioning(out)).toEqual([]);
+      expect(stillListening(ports)).toEqual([]);
+    },
+    20 * 60_000,
+  );
 });
