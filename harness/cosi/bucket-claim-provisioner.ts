@@ -4,6 +4,7 @@ import { CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
 const GROUP = 'objectstorage.k8s.io';
 const VERSION = 'v1alpha1';
 const FINALIZER = 'cosi.objectstorage.k8s.io/bucketclaim-protection';
+const WORKERS = 16;
 const SIDECAR_BUCKET_FINALIZER = 'cosi.objectstorage.k8s.io/bucket-protection';
 
 /**
@@ -63,19 +64,28 @@ export class BucketClaimProvisioner {
     };
     const buckets = (await this.api.listClusterCustomObject({ group: GROUP, version: VERSION, plural: 'buckets' })) as { items: Obj[] };
     const readyBuckets = new Set(buckets.items.filter((b) => b.status?.bucketReady === true).map((b) => b.metadata.name));
+    const tasks: (() => Promise<void>)[] = [];
     for (const claim of claims.items) {
-      if (!claim.metadata.deletionTimestamp && claim.status?.bucketName && claim.status.bucketReady !== true) {
-        if (readyBuckets.has(String(claim.status.bucketName))) await this.markClaimReady(claim);
-        continue;
-      }
       if (claim.metadata.deletionTimestamp) {
-        await this.deleteBucketOf(claim);
-        continue;
+        tasks.push(() => this.deleteBucketOf(claim));
+      } else if (claim.status?.bucketName) {
+        if (claim.status.bucketReady !== true && readyBuckets.has(String(claim.status.bucketName))) tasks.push(() => this.markClaimReady(claim));
+      } else if (!this.done.has(claim.metadata.uid)) {
+        tasks.push(async () => {
+          await this.provision(claim);
+          this.done.add(claim.metadata.uid);
+        });
       }
-      if (this.done.has(claim.metadata.uid) || claim.status?.bucketName) continue;
-      await this.provision(claim);
-      this.done.add(claim.metadata.uid);
     }
+    // A controller's worker pool: hundreds of claims (the matrix) must not wait on each other.
+    let next = 0;
+    const worker = async () => {
+      while (next < tasks.length) {
+        const task = tasks[next++] as () => Promise<void>;
+        await task().catch((err: unknown) => this.errors.push(String(err)));
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(WORKERS, tasks.length) }, worker));
   }
 
   // As the v0.1 controller does when a claim is deleted: delete its Bucket. The sidecar then calls

@@ -58,7 +58,8 @@ interface Slot {
   problem?: string;
 }
 
-const PRECONDITION_TIMEOUT_MS = 30_000;
+// Hundreds of matrix cells are set up at once on two cores; a precondition gets this long.
+const PRECONDITION_TIMEOUT_MS = 90_000;
 
 function attemptsFor(calls: DriverCall[], s: Scenario, appliedWall: number): Attempt[] {
   return calls
@@ -156,17 +157,23 @@ export async function runSuite(opts: SuiteOptions): Promise<RunResults> {
     }
     const live = slots.filter((s) => s.env);
     progress?.phase('apply', `${live.length} scenario x variant pair(s)`);
-    for (const slot of live) {
-      await (slot.env as V1alpha1Environment).applyScenario(slot.scenario, slot.variant.name);
-      const now = Date.now();
-      slot.stateSince = now;
-      if ((slot.scenario.trigger ?? 'apply') === 'apply') {
-        slot.state = 'observing';
-        slot.appliedAt = now;
-      } else {
-        slot.state = 'waiting-bucket';
+    // Applied by a small pool: hundreds of matrix cells one by one would take most of a window.
+    let nextSlot = 0;
+    const applier = async () => {
+      while (nextSlot < live.length) {
+        const slot = live[nextSlot++] as Slot;
+        await (slot.env as V1alpha1Environment).applyScenario(slot.scenario, slot.variant.name);
+        const now = Date.now();
+        slot.stateSince = now;
+        if ((slot.scenario.trigger ?? 'apply') === 'apply') {
+          slot.state = 'observing';
+          slot.appliedAt = now;
+        } else {
+          slot.state = 'waiting-bucket';
+        }
       }
-    }
+    };
+    await Promise.all(Array.from({ length: Math.min(8, live.length) }, applier));
     progress?.phase('window', `observing ${live.length} scenario x variant pair(s)`);
 
     const windowMs = (s: Slot) => opts.windowMs ?? s.scenario.windowMs;

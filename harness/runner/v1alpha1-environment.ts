@@ -67,16 +67,25 @@ export class VariantRuntime {
     this.supervision = this.supervise();
   }
 
-  // As the kubelet would: a sidecar that exits is started again (after 1 s), and every restart is counted.
+  // As the kubelet would: a sidecar that exits is started again with CrashLoopBackOff (10 s doubling to 5 min,
+  // reset after 10 min of running), and every restart is counted.
   private async supervise(): Promise<void> {
+    let delayMs = 10_000;
+    let startedAt = Date.now();
     while (this.watching) {
       const current = this.sidecar;
       const exited = await Promise.race([current.exited.then(() => true), sleep(250).then(() => false)]);
       if (exited && this.watching) {
         this.restarts++;
         this.restartTimes.push(Date.now());
-        await sleep(1000);
-        if (this.watching) this.sidecar = this.launch();
+        if (Date.now() - startedAt > 600_000) delayMs = 10_000;
+        const until = Date.now() + delayMs;
+        while (this.watching && Date.now() < until) await sleep(250);
+        delayMs = Math.min(delayMs * 2, 300_000);
+        if (this.watching) {
+          this.sidecar = this.launch();
+          startedAt = Date.now();
+        }
       }
     }
   }
