@@ -10,6 +10,7 @@ import type { RunResults } from '../harness/results/run-results.ts';
 import { parseDuration } from '../harness/scenarios/duration.ts';
 import { type RunProgress, runSuite, type SidecarResolver } from '../harness/runner/suite-runner.ts';
 import type { SidecarVariant } from '../harness/variants/sidecar-variants.ts';
+import type { Scenario } from '../harness/scenarios/scenario-types.ts';
 import { REPORT_EXTENSIONS, renderReport, writeResults } from '../reports/index.ts';
 import { enrichResults } from './enrich-results.ts';
 import { EXIT, UsageError } from './exit-codes.ts';
@@ -46,6 +47,20 @@ const resolveSidecar: SidecarResolver = async (v, progress) => {
   const bin = await provisionBinary(v.recipe, { progress });
   return { path: bin.path, component: { ...bin.component, name: `sidecar ${v.name}` } };
 };
+
+/**
+ * Which control plane a cell runs in; all variants share each one, side by side. Cells are split by RPC (and
+ * grant by pattern) because a v0.1 sidecar's API client is rate-limited to 5 requests/s: with every cell in one
+ * sidecar, retries that need API reads first (grant) would be paced by that limit, not by the retry policy.
+ * grant x AlreadyExists crashes the v0.1 sidecar (nil response dereferenced): those cells get their own, so a
+ * crash loop cannot disturb the other cells.
+ */
+export function matrixEnvironmentKey(s: Scenario): string {
+  const cell = s.cell;
+  if (!cell) return 'matrix';
+  if (cell.rpc === 'grant' && cell.code === 'AlreadyExists') return 'grant-crash-isolated';
+  return cell.rpc === 'grant' ? `grant-${cell.pattern}` : cell.rpc;
+}
 
 /**
  * `cosi-chaos matrix`: every variant over the 16 non-OK codes x create/delete/grant/revoke, each code on every
@@ -106,9 +121,7 @@ export async function matrixCommand(flags: MatrixFlags, log: (s: string) => void
       signal: abort.signal,
       toolVersion: '0.1.0',
       resolveSidecar,
-      // One control plane for all variants; grant x AlreadyExists crashes the v0.1 sidecar (nil response
-      // dereferenced), so those cells get their own, and a crash loop cannot disturb the other cells.
-      environmentKey: (s) => (s.cell?.rpc === 'grant' && s.cell.code === 'AlreadyExists' ? 'matrix-isolated' : 'matrix'),
+      environmentKey: matrixEnvironmentKey,
     });
   } finally {
     process.off('SIGINT', onSignal);

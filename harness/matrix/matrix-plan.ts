@@ -20,6 +20,15 @@ const TRIGGER: Record<MatrixRpc, Scenario['trigger']> = {
   revoke: 'delete-access',
 };
 
+// How each RPC's bucket comes to be: created through the driver (create, delete: the delete is attributed
+// through the id the driver gave), or already provisioned (grant: the grant request carries the scenario).
+const SETUP: Record<MatrixRpc, string | undefined> = {
+  create: undefined,
+  delete: 'ready-bucket',
+  grant: 'provisioned-bucket',
+  revoke: 'ready-bucket',
+};
+
 const ABBREV: Record<string, string> = { always: 'a', 'then-ok': 't' };
 
 /** Scenario name of a cell: short, DNS-safe, unique ("create-invalidargument-a"). */
@@ -58,7 +67,7 @@ export function planMatrix(opts: MatrixOptions): Scenario[] {
           windowMs: opts.windowMs,
           rules: [{ name: 'cell', priority: 100, match: { rpc }, action }],
           // delete, grant and revoke need a ready bucket first (see READY_BUCKET_PARAMETER).
-          bucketClass: { name: `m-${name}`, deletionPolicy: 'Delete', parameters: rpc === 'create' ? {} : { [READY_BUCKET_PARAMETER]: 'ready-bucket' } },
+          bucketClass: { name: `m-${name}`, deletionPolicy: 'Delete', parameters: SETUP[rpc] ? { [READY_BUCKET_PARAMETER]: SETUP[rpc] } : {} },
           bucketClaim: { name: `m-${name}`, namespace: 'matrix', protocols: ['S3'] },
           access: rpc === 'grant' || rpc === 'revoke' ? { className: `m-${name}`, name: `m-${name}`, parameters: {} } : undefined,
           trigger: TRIGGER[rpc],

@@ -203,7 +203,7 @@ export async function runSuite(opts: SuiteOptions): Promise<RunResults> {
   } finally {
     progress?.phase('stop', 'stopping sidecars, drivers and control planes');
     const errors: unknown[] = [];
-    for (const env of envs) await env.stop().catch((e: unknown) => errors.push(e));
+    await Promise.all(envs.map((env) => env.stop().catch((e: unknown) => errors.push(e))));
     if (errors.length) throw new AggregateError(errors, 'teardown failed');
   }
   return {

@@ -93,8 +93,7 @@ export class VariantRuntime {
   async stop(): Promise<void> {
     this.watching = false;
     await this.supervision;
-    await this.sidecar.stop();
-    await this.driver.stop();
+    await Promise.all([this.sidecar.stop(), this.driver.stop()]);
   }
 }
 
@@ -379,7 +378,8 @@ export class V1alpha1Environment {
 
   async stop(): Promise<void> {
     const errors: unknown[] = [];
-    for (const rt of this.members.values()) await rt.stop().catch((e: unknown) => errors.push(e));
+    // In parallel: each sidecar may use its whole SIGTERM grace period.
+    await Promise.all([...this.members.values()].map((rt) => rt.stop().catch((e: unknown) => errors.push(e))));
     for (const step of [() => this.provisioner.stop(), () => this.controlPlane.stop()]) {
       await step().catch((e: unknown) => errors.push(e));
     }
