@@ -11,7 +11,9 @@ async function versionOf(cmd: string, args: string[]): Promise<string | undefine
 /** `cosi-chaos doctor`: which binaries exist, where they came from, and how to get the rest. */
 export async function doctorCommand(log: (line: string) => void): Promise<number> {
   const go = await versionOf('go', ['version']);
-  log(`go:             ${go ?? 'MISSING: install Go (https://go.dev/dl) to build etcd, kube-apiserver and the sidecars'}`);
+  log(
+    `go:             ${go ?? 'MISSING: install Go (https://go.dev/dl) to build etcd, kube-apiserver and the sidecars'}`,
+  );
   log(`node:           ${process.version}`);
   for (const recipe of [ETCD, KUBE_APISERVER]) {
     const r = resolveBinary({ name: recipe.name, version: recipe.version });

@@ -11,7 +11,9 @@ export function enrichResults(results: RunResults): RunResults {
     scenarios: results.scenarios.map((r) => {
       const backoff = fitBackoff(r.intervalsMs);
       if (!backoff) return r;
-      return r.stillRetryingAtEnd ? { ...r, backoff, projection: projectAttempts(backoff) } : { ...r, backoff };
+      return r.stillRetryingAtEnd
+        ? { ...r, backoff, projection: projectAttempts(backoff) }
+        : { ...r, backoff };
     }),
   };
 }

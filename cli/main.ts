@@ -1,16 +1,15 @@
 import { Command, CommanderError, Option } from 'commander';
 import { BuildError } from '../harness/binaries/build-error.ts';
-import { ProcessStartError } from '../harness/process/process-errors.ts';
-import { ScenarioError } from '../harness/scenarios/scenario-error.ts';
-import { doctorCommand } from './doctor-command.ts';
-import { EXIT, UsageError } from './exit-codes.ts';
-
-import { runCommand } from './run-command.ts';
-import { matrixCommand } from './matrix-command.ts';
 import { PatchError } from '../harness/binaries/patched-build.ts';
 import { PolicyError } from '../harness/matrix/retry-policy.ts';
-import { compareCommand, reportCommand } from './report-command.ts';
+import { ProcessStartError } from '../harness/process/process-errors.ts';
+import { ScenarioError } from '../harness/scenarios/scenario-error.ts';
 import { createProgressReporter, ResultsFileError } from '../reports/index.ts';
+import { doctorCommand } from './doctor-command.ts';
+import { EXIT, UsageError } from './exit-codes.ts';
+import { matrixCommand } from './matrix-command.ts';
+import { compareCommand, reportCommand } from './report-command.ts';
+import { runCommand } from './run-command.ts';
 
 const out = (line: string) => process.stdout.write(`${line}\n`);
 const err = (line: string) => process.stderr.write(`${line}\n`);
@@ -38,9 +37,19 @@ async function main(argv: string[]): Promise<number> {
   const collect = (v: string, prev: string[] = []) => [...prev, v];
   program
     .command('matrix')
-    .description('all variants over every non-OK gRPC code x create/delete/grant/revoke, against their declared policies')
-    .option('--variant <name=patch|binary>', 'add a variant: a patch applied to --base, or a sidecar binary (repeatable)', collect)
-    .option('--policy <name=file>', "a variant's declared retry policy (default patches/policies/NAME.yaml; repeatable)", collect)
+    .description(
+      'all variants over every non-OK gRPC code x create/delete/grant/revoke, against their declared policies',
+    )
+    .option(
+      '--variant <name=patch|binary>',
+      'add a variant: a patch applied to --base, or a sidecar binary (repeatable)',
+      collect,
+    )
+    .option(
+      '--policy <name=file>',
+      "a variant's declared retry policy (default patches/policies/NAME.yaml; repeatable)",
+      collect,
+    )
     .option('--base <variant>', 'base that --variant patches apply to', 'upstream-v1alpha1')
     .option('--only <variants>', 'comma-separated variants to run')
     .option('--codes <codes>', 'comma-separated gRPC codes (default: all 16 non-OK codes)')
@@ -103,7 +112,13 @@ try {
   // Every child has been stopped by now; do not wait on stray timers or sockets of libraries.
   process.exit(process.exitCode);
 } catch (e) {
-  if (e instanceof ScenarioError || e instanceof UsageError || e instanceof ResultsFileError || e instanceof PatchError || e instanceof PolicyError) {
+  if (
+    e instanceof ScenarioError ||
+    e instanceof UsageError ||
+    e instanceof ResultsFileError ||
+    e instanceof PatchError ||
+    e instanceof PolicyError
+  ) {
     err(`error: ${e.message}`);
     process.exitCode = EXIT.badInput;
   } else if (e instanceof BuildError || e instanceof ProcessStartError) {

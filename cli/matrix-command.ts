@@ -1,20 +1,18 @@
-import { mkdir, writeFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { mkdir } from 'node:fs/promises';
+import { resolve } from 'node:path';
 import { buildPatched } from '../harness/binaries/patched-build.ts';
 import { MATRIX_RPCS, type MatrixRpc, NON_OK_CODES, type NonOkCode } from '../harness/matrix/grpc-codes.ts';
 import { planMatrix } from '../harness/matrix/matrix-plan.ts';
 import { builtinMatrixVariants, policyFileFor, userVariant } from '../harness/matrix/matrix-variants.ts';
 import { loadPolicy, type RetryPolicy } from '../harness/matrix/retry-policy.ts';
 import { provisionBinary } from '../harness/runner/binary-provisioner.ts';
-import type { RunResults } from '../harness/results/run-results.ts';
-import { parseDuration } from '../harness/scenarios/duration.ts';
 import { type RunProgress, runSuite, type SidecarResolver } from '../harness/runner/suite-runner.ts';
-import type { SidecarVariant } from '../harness/variants/sidecar-variants.ts';
+import { parseDuration } from '../harness/scenarios/duration.ts';
 import type { Scenario } from '../harness/scenarios/scenario-types.ts';
-import { REPORT_EXTENSIONS, renderReport, writeResults } from '../reports/index.ts';
-import { enrichResults } from './enrich-results.ts';
+import type { SidecarVariant } from '../harness/variants/sidecar-variants.ts';
 import { EXIT, UsageError } from './exit-codes.ts';
 import { renderMatrixTable } from './matrix-table.ts';
+import { withInterrupt, writeRunOutputs } from './run-lifecycle.ts';
 
 export interface MatrixFlags {
   variant?: string[];
@@ -30,19 +28,40 @@ export interface MatrixFlags {
 
 function listFlag<T extends string>(flag: string | undefined, all: readonly T[], name: string): T[] {
   if (!flag) return [...all];
-  const items = flag.split(',').map((s) => s.trim()).filter(Boolean);
-  for (const i of items) if (!all.includes(i as T)) throw new UsageError(`--${name} "${i}" is not one of ${all.join(', ')}`);
+  const items = flag
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  for (const i of items)
+    if (!all.includes(i as T)) throw new UsageError(`--${name} "${i}" is not one of ${all.join(', ')}`);
   return items as T[];
 }
 
 // Patched variants are built from upstream source + patch; a patch that does not apply or a build that fails
 // stops the run before anything starts (PatchError / BuildError reach the CLI with patch's or go's message).
 const resolveSidecar: SidecarResolver = async (v, progress) => {
-  if (v.binaryPath) return { path: v.binaryPath, component: { name: `sidecar ${v.name}`, version: 'as provided', source: 'user binary', path: v.binaryPath } };
+  if (v.binaryPath)
+    return {
+      path: v.binaryPath,
+      component: {
+        name: `sidecar ${v.name}`,
+        version: 'as provided',
+        source: 'user binary',
+        path: v.binaryPath,
+      },
+    };
   if (!v.recipe) throw new Error(v.knownUnavailable ?? 'no build recipe');
   if (v.patchFile) {
     const built = await buildPatched(v.recipe, v.patchFile, progress);
-    return { path: built.path, component: { name: `sidecar ${v.name}`, version: v.recipe.version, source: `${v.recipe.origin} + ${v.patchFile}`, path: built.path } };
+    return {
+      path: built.path,
+      component: {
+        name: `sidecar ${v.name}`,
+        version: v.recipe.version,
+        source: `${v.recipe.origin} + ${v.patchFile}`,
+        path: built.path,
+      },
+    };
   }
   const bin = await provisionBinary(v.recipe, { progress });
   return { path: bin.path, component: { ...bin.component, name: `sidecar ${v.name}` } };
@@ -67,23 +86,30 @@ export function matrixEnvironmentKey(s: Scenario): string {
  * call and 3 times then OK, in one window; measured against each variant's declared policy. Exit 0 only when
  * every cell conforms (the CI gate).
  */
-export async function matrixCommand(flags: MatrixFlags, log: (s: string) => void, progress: RunProgress): Promise<number> {
+export async function matrixCommand(
+  flags: MatrixFlags,
+  log: (s: string) => void,
+  progress: RunProgress,
+): Promise<number> {
   const windowMs = parseDuration(flags.window);
   if (!windowMs) throw new UsageError(`--window "${flags.window}" is not a duration like 60s`);
   const codes = listFlag<NonOkCode>(flags.codes, NON_OK_CODES, 'codes');
   const rpcs = listFlag<MatrixRpc>(flags.rpcs, MATRIX_RPCS, 'rpcs');
   let variants: SidecarVariant[] = builtinMatrixVariants();
   const base = variants.find((v) => v.name === (flags.base ?? 'upstream-v1alpha1'));
-  if (!base) throw new UsageError(`--base "${flags.base}" is not one of ${variants.map((v) => v.name).join(', ')}`);
+  if (!base)
+    throw new UsageError(`--base "${flags.base}" is not one of ${variants.map((v) => v.name).join(', ')}`);
   for (const spec of flags.variant ?? []) {
     const v = userVariant(spec, base);
     if (typeof v === 'string') throw new UsageError(v);
-    if (variants.some((x) => x.name === v.name)) throw new UsageError(`--variant ${v.name}: a variant of that name exists`);
+    if (variants.some((x) => x.name === v.name))
+      throw new UsageError(`--variant ${v.name}: a variant of that name exists`);
     variants.push(v);
   }
   if (flags.only) {
     const names = flags.only.split(',').map((s) => s.trim());
-    for (const n of names) if (!variants.some((v) => v.name === n)) throw new UsageError(`--only "${n}" is not a variant`);
+    for (const n of names)
+      if (!variants.some((v) => v.name === n)) throw new UsageError(`--only "${n}" is not a variant`);
     variants = variants.filter((v) => names.includes(v.name));
   }
   const explicit = new Map<string, string>();
@@ -95,48 +121,36 @@ export async function matrixCommand(flags: MatrixFlags, log: (s: string) => void
   const policies = new Map<string, RetryPolicy>();
   for (const v of variants) {
     const file = policyFileFor(v.name, explicit);
-    if (!file) throw new UsageError(`variant ${v.name} declares no retry policy: give --policy ${v.name}=FILE (see patches/policies/)`);
+    if (!file)
+      throw new UsageError(
+        `variant ${v.name} declares no retry policy: give --policy ${v.name}=FILE (see patches/policies/)`,
+      );
     policies.set(v.name, await loadPolicy(file));
   }
   const scenarios = planMatrix({ codes, rpcs, windowMs, policies });
   const outDir = resolve(flags.out);
   await mkdir(outDir, { recursive: true });
-  const abort = new AbortController();
-  const onSignal = () => {
-    if (abort.signal.aborted) process.exit(EXIT.interrupted);
-    log('interrupted: stopping everything (Ctrl-C again to force)');
-    abort.abort();
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
   const started = Date.now();
-  let results: RunResults;
-  try {
-    results = await runSuite({
+  const run = await withInterrupt(log, (signal) =>
+    runSuite({
       scenarios,
       variants,
       windowMs,
       outDir,
       progress,
-      signal: abort.signal,
+      signal,
       toolVersion: '0.1.0',
       resolveSidecar,
       environmentKey: matrixEnvironmentKey,
-    });
-  } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
-  }
-  results = enrichResults(results);
-  const resultsFile = join(outDir, 'results.json');
-  await writeResults(resultsFile, results);
-  for (const format of ['md', 'junit', 'html'] as const) {
-    await writeFile(join(outDir, `results.${REPORT_EXTENSIONS[format]}`), renderReport(results, format));
-  }
+    }),
+  );
+  const { results, resultsFile } = await writeRunOutputs(outDir, run.value);
   const seconds = (Date.now() - started) / 1000;
   log(renderMatrixTable(results));
   log(`\nresults: ${resultsFile} (+ .md, .junit.xml, .html); wall time ${seconds.toFixed(1)} s`);
-  if (abort.signal.aborted) return EXIT.interrupted;
-  const bad = results.scenarios.filter((r) => (r.verdict === 'skipped' ? !flags.allowUnavailable : r.policy?.conforms !== true));
+  if (run.interrupted) return EXIT.interrupted;
+  const bad = results.scenarios.filter((r) =>
+    r.verdict === 'skipped' ? !flags.allowUnavailable : r.policy?.conforms !== true,
+  );
   return bad.length ? EXIT.expectationFailed : EXIT.ok;
 }

@@ -1,6 +1,13 @@
 import type { RunResults, ScenarioResult } from '../harness/results/run-results.ts';
 
-const SHORT: Record<string, string> = { terminal: 'T', bounded: 'B', unbounded: 'U', 'never-called': 'N', crashed: 'X', unavailable: '-' };
+const SHORT: Record<string, string> = {
+  terminal: 'T',
+  bounded: 'B',
+  unbounded: 'U',
+  'never-called': 'N',
+  crashed: 'X',
+  unavailable: '-',
+};
 
 function cellText(r: ScenarioResult | undefined): string {
   if (!r) return '';
@@ -28,13 +35,27 @@ export function renderMatrixTable(results: RunResults): string {
         code,
         ...cols.map((c) => {
           const [rpc, p] = c.split('/');
-          return cellText(mine.find((r) => r.cell?.code === code && r.cell.rpc === rpc && (r.cell.pattern === 'always') === (p === 'a')));
+          return cellText(
+            mine.find(
+              (r) =>
+                r.cell?.code === code && r.cell.rpc === rpc && (r.cell.pattern === 'always') === (p === 'a'),
+            ),
+          );
         }),
       ]);
     }
     const widths = rows[0]?.map((_, i) => Math.max(...rows.map((row) => (row[i] ?? '').length))) ?? [];
-    for (const row of rows) out.push(row.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ').trimEnd());
+    for (const row of rows)
+      out.push(
+        row
+          .map((c, i) => c.padEnd(widths[i] ?? 0))
+          .join('  ')
+          .trimEnd(),
+      );
   }
-  out.push('', 'T terminal, B bounded, U unbounded, N never called, X crashed, - unavailable; number = attempts; ! = not as declared');
+  out.push(
+    '',
+    'T terminal, B bounded, U unbounded, N never called, X crashed, - unavailable; number = attempts; ! = not as declared',
+  );
   return out.join('\n');
 }

@@ -1,11 +1,21 @@
 import { writeFile } from 'node:fs/promises';
-import { compareResults, type ReportFormat, readResults, renderComparisonMarkdown, renderReport } from '../reports/index.ts';
+import {
+  compareResults,
+  type ReportFormat,
+  readResults,
+  renderComparisonMarkdown,
+  renderReport,
+} from '../reports/index.ts';
 import { UsageError } from './exit-codes.ts';
 
 const FORMATS: ReportFormat[] = ['md', 'junit', 'html', 'json'];
 
 /** `cosi-chaos report RESULTS.json --format md|junit|html|json [--output FILE]`. */
-export async function reportCommand(file: string, flags: { format: string; output?: string }, log: (s: string) => void): Promise<number> {
+export async function reportCommand(
+  file: string,
+  flags: { format: string; output?: string },
+  log: (s: string) => void,
+): Promise<number> {
   if (!FORMATS.includes(flags.format as ReportFormat)) {
     throw new UsageError(`--format must be one of ${FORMATS.join(', ')}, not "${flags.format}"`);
   }

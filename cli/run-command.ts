@@ -1,18 +1,21 @@
 import { accessSync, constants, statSync } from 'node:fs';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
+import type { LoadError } from '../harness/results/run-results.ts';
 import type { RunProgress } from '../harness/runner/suite-runner.ts';
 import { runSuite } from '../harness/runner/suite-runner.ts';
-import type { LoadError, RunResults } from '../harness/results/run-results.ts';
 import { parseDuration } from '../harness/scenarios/duration.ts';
 import { ScenarioError } from '../harness/scenarios/scenario-error.ts';
 import { discoverScenarioFiles, loadScenarioFile } from '../harness/scenarios/scenario-loader.ts';
 import type { Scenario } from '../harness/scenarios/scenario-types.ts';
-import { BUILTIN_VARIANTS, type SidecarVariant, selectVariants } from '../harness/variants/sidecar-variants.ts';
+import {
+  BUILTIN_VARIANTS,
+  type SidecarVariant,
+  selectVariants,
+} from '../harness/variants/sidecar-variants.ts';
 import { EXIT, UsageError } from './exit-codes.ts';
 import { renderResultTable } from './result-table.ts';
-import { enrichResults } from './enrich-results.ts';
-import { REPORT_EXTENSIONS, renderReport, writeResults } from '../reports/index.ts';
+import { withInterrupt, writeRunOutputs } from './run-lifecycle.ts';
 
 export interface RunFlags {
   sidecar?: string;
@@ -58,13 +61,20 @@ export function variantsFromFlag(flag: string | undefined, era: string | undefin
 /** A user binary runs every scenario with the expectations of that scenario's first variant of its era. */
 function withCustomVariant(scenarios: Scenario[], custom: SidecarVariant): Scenario[] {
   return scenarios.map((s) => {
-    const template = s.variants.find((v) => BUILTIN_VARIANTS.find((b) => b.name === v.sidecar)?.era === custom.era);
+    const template = s.variants.find(
+      (v) => BUILTIN_VARIANTS.find((b) => b.name === v.sidecar)?.era === custom.era,
+    );
     return template ? { ...s, variants: [...s.variants, { ...template, sidecar: custom.name }] } : s;
   });
 }
 
 /** `cosi-chaos run`: exit 0 when every expectation holds, 1 when one does not, 2 on bad input. */
-export async function runCommand(paths: string[], flags: RunFlags, log: (line: string) => void, progress: RunProgress): Promise<number> {
+export async function runCommand(
+  paths: string[],
+  flags: RunFlags,
+  log: (line: string) => void,
+  progress: RunProgress,
+): Promise<number> {
   const windowMs = flags.window === undefined ? undefined : parseDuration(flags.window);
   if (flags.window !== undefined && (windowMs === undefined || windowMs <= 0)) {
     throw new UsageError(`--window "${flags.window}" is not a duration like 60s, 90000ms or 2m`);
@@ -85,39 +95,24 @@ export async function runCommand(paths: string[], flags: RunFlags, log: (line: s
   const custom = variants.find((v) => v.name === 'custom');
   if (custom) scenarios = withCustomVariant(scenarios, custom);
   variants = variants.filter((v) => scenarios.some((s) => s.variants.some((sv) => sv.sidecar === v.name)));
-  if (!variants.length) throw new UsageError(`no scenario lists a variant selected by --sidecar ${flags.sidecar}`);
+  if (!variants.length)
+    throw new UsageError(`no scenario lists a variant selected by --sidecar ${flags.sidecar}`);
 
   const outDir = resolve(flags.out);
   await mkdir(outDir, { recursive: true });
-  const abort = new AbortController();
-  const onSigint = () => {
-    if (abort.signal.aborted) process.exit(EXIT.interrupted);
-    log('interrupted: stopping everything (Ctrl-C again to force)');
-    abort.abort();
-  };
-  process.on('SIGINT', onSigint);
-  process.on('SIGTERM', onSigint);
   const started = Date.now();
-  let results: RunResults;
-  try {
-    results = await runSuite({ scenarios, loadErrors, variants, windowMs, outDir, progress, signal: abort.signal, toolVersion: '0.1.0' });
-  } finally {
-    process.off('SIGINT', onSigint);
-    process.off('SIGTERM', onSigint);
-  }
-  results = enrichResults(results);
-  // The report is written before the exit code is decided; every format comes from the validated JSON.
-  const resultsFile = join(outDir, 'results.json');
-  await writeResults(resultsFile, results);
-  for (const format of ['md', 'junit', 'html'] as const) {
-    await writeFile(join(outDir, `results.${REPORT_EXTENSIONS[format]}`), renderReport(results, format));
-  }
+  const run = await withInterrupt(log, (signal) =>
+    runSuite({ scenarios, loadErrors, variants, windowMs, outDir, progress, signal, toolVersion: '0.1.0' }),
+  );
+  const { results, resultsFile } = await writeRunOutputs(outDir, run.value);
   log(renderResultTable(results));
   log(
     `\nresults: ${resultsFile} (+ .md, .xml, .html; logs in ${join(outDir, 'logs')}); ` +
       `${((Date.now() - started) / 1000).toFixed(1)} s from start to verdict`,
   );
-  if (abort.signal.aborted) return EXIT.interrupted;
-  const failed = results.scenarios.some((r) => r.verdict === 'fail' || (flags.strict && r.verdict === 'skipped'));
+  if (run.interrupted) return EXIT.interrupted;
+  const failed = results.scenarios.some(
+    (r) => r.verdict === 'fail' || (flags.strict && r.verdict === 'skipped'),
+  );
   return failed ? EXIT.expectationFailed : EXIT.ok;
 }

@@ -44,7 +44,12 @@ export function resolveBinary(opts: ResolveOptions): ResolvedBinary {
   }
   const assets = env.KUBEBUILDER_ASSETS;
   if (assets && isExecutable(join(assets, opts.name))) {
-    return { name: opts.name, path: join(assets, opts.name), source: 'KUBEBUILDER_ASSETS', detail: `$KUBEBUILDER_ASSETS=${assets}` };
+    return {
+      name: opts.name,
+      path: join(assets, opts.name),
+      source: 'KUBEBUILDER_ASSETS',
+      detail: `$KUBEBUILDER_ASSETS=${assets}`,
+    };
   }
   if (opts.configuredPath && isExecutable(opts.configuredPath)) {
     return { name: opts.name, path: opts.configuredPath, source: 'configured', detail: 'configured path' };

@@ -8,6 +8,10 @@ export function cacheRoot(env: NodeJS.ProcessEnv = process.env): string {
 }
 
 /** Where a built binary is cached: <cache>/bin/<name>-<version>. */
-export function cachedBinaryPath(name: string, version: string, env: NodeJS.ProcessEnv = process.env): string {
+export function cachedBinaryPath(
+  name: string,
+  version: string,
+  env: NodeJS.ProcessEnv = process.env,
+): string {
   return join(cacheRoot(env), 'bin', `${name}-${version}`);
 }

@@ -1,9 +1,9 @@
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { execa } from 'execa';
-import { cacheRoot, cachedBinaryPath } from './cache-dir.ts';
-import type { GoBuildRecipe } from './component-catalog.ts';
 import { BuildError } from './build-error.ts';
+import { cachedBinaryPath, cacheRoot } from './cache-dir.ts';
+import type { GoBuildRecipe } from './component-catalog.ts';
 import { withDirLock } from './dir-lock.ts';
 
 /** Progress callback: a phase name and a detail line, e.g. ('download', 'k8s.io/kubernetes@v1.33.13'). */
@@ -35,9 +35,13 @@ const GO_ENV = {
 async function kubernetesStagingReplaces(recipe: GoBuildRecipe, env: NodeJS.ProcessEnv): Promise<string[]> {
   // k8s.io/kubernetes's go.mod replaces every staging module with ./staging/...; a main module that requires
   // it must pin each of them to the matching published v0.x release instead.
-  const { stdout } = await execa('go', ['mod', 'download', '-json', `${recipe.module}@${recipe.moduleVersion}`], {
-    env: { ...env, ...GO_ENV },
-  });
+  const { stdout } = await execa(
+    'go',
+    ['mod', 'download', '-json', `${recipe.module}@${recipe.moduleVersion}`],
+    {
+      env: { ...env, ...GO_ENV },
+    },
+  );
   const info = JSON.parse(stdout) as { GoMod?: string; Error?: string };
   if (!info.GoMod) throw new Error(info.Error ?? 'go mod download gave no go.mod');
   const gomod = await readFile(info.GoMod, 'utf8');
@@ -55,7 +59,8 @@ export async function generatedGoMod(recipe: GoBuildRecipe, opts: BuildOptions =
   lines.push(')');
   const replaces: string[] = [];
   if (opts.localModuleDir) replaces.push(`\t${recipe.module} => ${opts.localModuleDir}`);
-  for (const [from, to] of Object.entries(recipe.replaces ?? {})) replaces.push(`\t${from.replace('@', ' ')} => ${to}`);
+  for (const [from, to] of Object.entries(recipe.replaces ?? {}))
+    replaces.push(`\t${from.replace('@', ' ')} => ${to}`);
   if (recipe.kubernetesStagingVersion) replaces.push(...(await kubernetesStagingReplaces(recipe, env)));
   if (replaces.length) lines.push('', 'replace (', ...replaces, ')');
   return `${lines.join('\n')}\n`;
@@ -65,7 +70,10 @@ export async function generatedGoMod(recipe: GoBuildRecipe, opts: BuildOptions =
  * Builds `recipe` into the cache once (<cache>/bin/<name>-<version>[-<key>]), under a lock so parallel runs
  * wait for one build. Throws BuildError with the go command's own output when it fails.
  */
-export async function buildFromGoModules(recipe: GoBuildRecipe, opts: BuildOptions = {}): Promise<BuildResult> {
+export async function buildFromGoModules(
+  recipe: GoBuildRecipe,
+  opts: BuildOptions = {},
+): Promise<BuildResult> {
   const env = opts.env ?? process.env;
   const version = opts.cacheKey ? `${recipe.version}-${opts.cacheKey}` : recipe.version;
   const out = cachedBinaryPath(recipe.name, version, env);
@@ -86,7 +94,9 @@ export async function buildFromGoModules(recipe: GoBuildRecipe, opts: BuildOptio
     await writeFile(join(workDir, 'go.mod'), await generatedGoMod(recipe, opts));
     opts.progress?.('build', `${recipe.name} ${version}: go build ${recipe.pkg}`);
     const tmpOut = `${out}.tmp-${process.pid}`;
-    const ldflags = recipe.ldflags?.length ? ['-ldflags', recipe.ldflags.map((f) => `-X ${f}`).join(' ')] : [];
+    const ldflags = recipe.ldflags?.length
+      ? ['-ldflags', recipe.ldflags.map((f) => `-X ${f}`).join(' ')]
+      : [];
     const proc = execa('go', ['build', '-trimpath', ...ldflags, '-o', tmpOut, recipe.pkg], {
       cwd: workDir,
       env: { ...env, ...GO_ENV },
@@ -98,7 +108,10 @@ export async function buildFromGoModules(recipe: GoBuildRecipe, opts: BuildOptio
     });
     // go prints nothing while compiling: a heartbeat says the build is alive and how long it has taken.
     const heartbeat = setInterval(() => {
-      opts.progress?.('build', `${recipe.name} ${version}: compiling, ${Math.round((Date.now() - started) / 1000)} s`);
+      opts.progress?.(
+        'build',
+        `${recipe.name} ${version}: compiling, ${Math.round((Date.now() - started) / 1000)} s`,
+      );
     }, 10_000);
     const res = await proc.finally(() => clearInterval(heartbeat));
     if (res.exitCode !== 0) {

@@ -6,8 +6,8 @@ import { goModuleDir } from '../cosi/module-source.ts';
 import { BuildError } from './build-error.ts';
 import { cacheRoot } from './cache-dir.ts';
 import type { GoBuildRecipe } from './component-catalog.ts';
-import { type BuildProgress, type BuildResult, buildFromGoModules } from './go-module-builder.ts';
 import { withDirLock } from './dir-lock.ts';
+import { type BuildProgress, type BuildResult, buildFromGoModules } from './go-module-builder.ts';
 
 /**
  * A patch did not apply to the upstream source, or the patched source did not compile; `output` is patch's or
@@ -39,22 +39,33 @@ export async function patchKey(base: GoBuildRecipe, patchFile: string): Promise<
  * with `patch -p1`, and the copy built through a generated main module that replaces the module with it.
  * Cached by the patch's hash, so an unchanged patch is built once.
  */
-export async function buildPatched(base: GoBuildRecipe, patchFile: string, progress?: BuildProgress): Promise<BuildResult> {
+export async function buildPatched(
+  base: GoBuildRecipe,
+  patchFile: string,
+  progress?: BuildProgress,
+): Promise<BuildResult> {
   const key = await patchKey(base, patchFile);
   const srcDir = join(cacheRoot(), 'build', `${base.name}-${base.version}-${key}-src`);
   return withDirLock(`${srcDir}.lock`, async () => {
     await rm(srcDir, { recursive: true, force: true });
     await mkdir(srcDir, { recursive: true });
-    progress?.('prepare', `${base.name}: copying ${base.module}@${base.moduleVersion} and applying ${patchFile}`);
+    progress?.(
+      'prepare',
+      `${base.name}: copying ${base.module}@${base.moduleVersion} and applying ${patchFile}`,
+    );
     await cp(await goModuleDir(base.module, base.moduleVersion), srcDir, { recursive: true });
     // The module cache is read-only; the copy must be writable for patch to create and change files.
     await execa('chmod', ['-R', 'u+w', srcDir]);
-    const applied = await execa('patch', ['-p1', '--batch', '--forward', '-d', srcDir, '-i', patchFile], { reject: false, all: true });
+    const applied = await execa('patch', ['-p1', '--batch', '--forward', '-d', srcDir, '-i', patchFile], {
+      reject: false,
+      all: true,
+    });
     if (applied.exitCode !== 0) throw new PatchError(patchFile, base.origin, String(applied.all));
     try {
       return await buildFromGoModules(base, { localModuleDir: srcDir, cacheKey: key, progress });
     } catch (err) {
-      if (err instanceof BuildError && !err.moduleUnavailable) throw new PatchError(patchFile, base.origin, err.output, 'build');
+      if (err instanceof BuildError && !err.moduleUnavailable)
+        throw new PatchError(patchFile, base.origin, err.output, 'build');
       throw err;
     }
   });

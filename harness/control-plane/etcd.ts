@@ -1,6 +1,6 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { reservePort, type PortReservation } from '../process/free-port.ts';
+import { type PortReservation, reservePort } from '../process/free-port.ts';
 import { ManagedProcess } from '../process/managed-process.ts';
 import { waitForReady } from '../process/wait-for.ts';
 

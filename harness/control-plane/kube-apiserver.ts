@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { Agent } from 'node:https';
 import { join } from 'node:path';
-import { reservePort, type PortReservation } from '../process/free-port.ts';
+import { type PortReservation, reservePort } from '../process/free-port.ts';
 import { ManagedProcess } from '../process/managed-process.ts';
 import { waitForReady } from '../process/wait-for.ts';
 import type { ControlPlaneSecrets } from './service-account-keys.ts';
@@ -83,13 +83,17 @@ export class KubeApiServer {
 async function httpsGet(url: string, token: string, agent: Agent): Promise<string> {
   const { request } = await import('node:https');
   return new Promise((resolve, reject) => {
-    const req = request(url, { agent, headers: { authorization: `Bearer ${token}` }, timeout: 2000 }, (res) => {
-      let data = '';
-      res.on('data', (c) => {
-        data += c;
-      });
-      res.on('end', () => resolve(res.statusCode === 200 ? data : `HTTP ${res.statusCode}`));
-    });
+    const req = request(
+      url,
+      { agent, headers: { authorization: `Bearer ${token}` }, timeout: 2000 },
+      (res) => {
+        let data = '';
+        res.on('data', (c) => {
+          data += c;
+        });
+        res.on('end', () => resolve(res.statusCode === 200 ? data : `HTTP ${res.statusCode}`));
+      },
+    );
     req.on('error', reject);
     req.on('timeout', () => req.destroy(new Error('timeout')));
     req.end();

@@ -23,7 +23,9 @@ describe('renderKubeconfig', () => {
   it('embeds the CA as base64 data, never skips TLS verification', () => {
     const doc = parse(text) as { clusters: { cluster: Record<string, unknown> }[] };
     const cluster = doc.clusters[0]?.cluster ?? {};
-    expect(Buffer.from(String(cluster['certificate-authority-data']), 'base64').toString()).toContain('BEGIN CERTIFICATE');
+    expect(Buffer.from(String(cluster['certificate-authority-data']), 'base64').toString()).toContain(
+      'BEGIN CERTIFICATE',
+    );
     expect(cluster['insecure-skip-tls-verify']).toBeUndefined();
   });
 });

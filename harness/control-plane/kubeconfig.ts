@@ -17,14 +17,21 @@ export function renderKubeconfig(input: KubeconfigInput): string {
     clusters: [
       {
         name: 'cosi-chaos',
-        cluster: { server: input.server, 'certificate-authority-data': Buffer.from(input.caPem).toString('base64') },
+        cluster: {
+          server: input.server,
+          'certificate-authority-data': Buffer.from(input.caPem).toString('base64'),
+        },
       },
     ],
     users: [{ name: input.user, user: { token: input.token } }],
     contexts: [
       {
         name: 'cosi-chaos',
-        context: { cluster: 'cosi-chaos', user: input.user, ...(input.namespace ? { namespace: input.namespace } : {}) },
+        context: {
+          cluster: 'cosi-chaos',
+          user: input.user,
+          ...(input.namespace ? { namespace: input.namespace } : {}),
+        },
       },
     ],
     'current-context': 'cosi-chaos',

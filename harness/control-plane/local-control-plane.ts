@@ -44,10 +44,22 @@ export class LocalControlPlane {
       const adminKubeconfigPath = join(workDir, 'admin.kubeconfig');
       await writeFile(
         adminKubeconfigPath,
-        renderKubeconfig({ server: api.url, caPem: api.caPem, user: 'cosi-chaos-admin', token: secrets.adminToken }),
+        renderKubeconfig({
+          server: api.url,
+          caPem: api.caPem,
+          user: 'cosi-chaos-admin',
+          token: secrets.adminToken,
+        }),
         { mode: 0o600 },
       );
-      return new LocalControlPlane(workDir, ownsWorkDir && !opts.keepWorkDir, etcd, api, adminKubeconfigPath, secrets.adminToken);
+      return new LocalControlPlane(
+        workDir,
+        ownsWorkDir && !opts.keepWorkDir,
+        etcd,
+        api,
+        adminKubeconfigPath,
+        secrets.adminToken,
+      );
     } catch (err) {
       await etcd?.stop();
       if (ownsWorkDir && !opts.keepWorkDir) await rm(workDir, { recursive: true, force: true });
@@ -78,7 +90,8 @@ export class LocalControlPlane {
       for (const part of [this.apiServer, this.etcd]) {
         await part.stop().catch((e: unknown) => errors.push(e));
       }
-      if (this.ownsWorkDir) await rm(this.workDir, { recursive: true, force: true }).catch((e: unknown) => errors.push(e));
+      if (this.ownsWorkDir)
+        await rm(this.workDir, { recursive: true, force: true }).catch((e: unknown) => errors.push(e));
       if (errors.length) throw new AggregateError(errors, 'stopping the local control plane failed');
     })();
     return this.stopped;

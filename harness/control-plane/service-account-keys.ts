@@ -25,6 +25,8 @@ export async function writeControlPlaneSecrets(dir: string): Promise<ControlPlan
   const adminToken = randomBytes(24).toString('hex');
   await writeFile(saPublicKeyFile, publicKey, { mode: 0o600 });
   await writeFile(saSigningKeyFile, privateKey, { mode: 0o600 });
-  await writeFile(tokenAuthFile, `${adminToken},cosi-chaos-admin,cosi-chaos-admin,"system:masters"\n`, { mode: 0o600 });
+  await writeFile(tokenAuthFile, `${adminToken},cosi-chaos-admin,cosi-chaos-admin,"system:masters"\n`, {
+    mode: 0o600,
+  });
   return { saPublicKeyFile, saSigningKeyFile, tokenAuthFile, adminToken };
 }

@@ -20,7 +20,14 @@ const SIDECAR_BUCKET_FINALIZER = 'cosi.objectstorage.k8s.io/bucket-protection';
 export const READY_BUCKET_PARAMETER = 'cosi-chaos.io/setup';
 
 interface Obj {
-  metadata: { name: string; namespace?: string; uid: string; finalizers?: string[]; resourceVersion?: string; deletionTimestamp?: string };
+  metadata: {
+    name: string;
+    namespace?: string;
+    uid: string;
+    finalizers?: string[];
+    resourceVersion?: string;
+    deletionTimestamp?: string;
+  };
   spec?: Record<string, unknown>;
   status?: Record<string, unknown>;
   [k: string]: unknown;
@@ -42,7 +49,10 @@ export class BucketClaimProvisioner {
   private readonly deleted = new Set<string>();
   readonly errors: string[] = [];
 
-  private constructor(private readonly api: CustomObjectsApi, private readonly intervalMs: number) {
+  private constructor(
+    private readonly api: CustomObjectsApi,
+    private readonly intervalMs: number,
+  ) {
     this.loop = this.run();
   }
 
@@ -62,17 +72,28 @@ export class BucketClaimProvisioner {
   }
 
   private async reconcileAll(): Promise<void> {
-    const claims = (await this.api.listClusterCustomObject({ group: GROUP, version: VERSION, plural: 'bucketclaims' })) as {
+    const claims = (await this.api.listClusterCustomObject({
+      group: GROUP,
+      version: VERSION,
+      plural: 'bucketclaims',
+    })) as {
       items: Obj[];
     };
-    const buckets = (await this.api.listClusterCustomObject({ group: GROUP, version: VERSION, plural: 'buckets' })) as { items: Obj[] };
-    const readyBuckets = new Set(buckets.items.filter((b) => b.status?.bucketReady === true).map((b) => b.metadata.name));
+    const buckets = (await this.api.listClusterCustomObject({
+      group: GROUP,
+      version: VERSION,
+      plural: 'buckets',
+    })) as { items: Obj[] };
+    const readyBuckets = new Set(
+      buckets.items.filter((b) => b.status?.bucketReady === true).map((b) => b.metadata.name),
+    );
     const tasks: (() => Promise<void>)[] = [];
     for (const claim of claims.items) {
       if (claim.metadata.deletionTimestamp) {
         tasks.push(() => this.deleteBucketOf(claim));
       } else if (claim.status?.bucketName) {
-        if (claim.status.bucketReady !== true && readyBuckets.has(String(claim.status.bucketName))) tasks.push(() => this.markClaimReady(claim));
+        if (claim.status.bucketReady !== true && readyBuckets.has(String(claim.status.bucketName)))
+          tasks.push(() => this.markClaimReady(claim));
       } else if (!this.done.has(claim.metadata.uid)) {
         tasks.push(async () => {
           await this.provision(claim);
@@ -98,7 +119,12 @@ export class BucketClaimProvisioner {
     if (!bucketName || this.deleted.has(claim.metadata.uid)) return;
     if (!(claim.metadata.finalizers ?? []).includes(FINALIZER)) return;
     try {
-      await this.api.deleteClusterCustomObject({ group: GROUP, version: VERSION, plural: 'buckets', name: bucketName });
+      await this.api.deleteClusterCustomObject({
+        group: GROUP,
+        version: VERSION,
+        plural: 'buckets',
+        name: bucketName,
+      });
     } catch (err) {
       if (!String(err).includes('404')) throw err;
     }
@@ -123,7 +149,12 @@ export class BucketClaimProvisioner {
     const spec = claim.spec ?? {};
     const className = String(spec.bucketClassName ?? '');
     if (!className) return;
-    const cls = (await this.api.getClusterCustomObject({ group: GROUP, version: VERSION, plural: 'bucketclasses', name: className })) as Obj & {
+    const cls = (await this.api.getClusterCustomObject({
+      group: GROUP,
+      version: VERSION,
+      plural: 'bucketclasses',
+      name: className,
+    })) as Obj & {
       driverName: string;
       deletionPolicy?: string;
       parameters?: Record<string, string>;
@@ -141,18 +172,30 @@ export class BucketClaimProvisioner {
         deletionPolicy: cls.deletionPolicy ?? 'Retain',
         parameters: { ...(cls.parameters ?? {}) },
         protocols: [...((spec.protocols as string[] | undefined) ?? [])],
-        bucketClaim: { name: claim.metadata.name, namespace: claim.metadata.namespace, uid: claim.metadata.uid },
+        bucketClaim: {
+          name: claim.metadata.name,
+          namespace: claim.metadata.namespace,
+          uid: claim.metadata.uid,
+        },
       },
     };
     try {
-      const created = (await this.api.createClusterCustomObject({ group: GROUP, version: VERSION, plural: 'buckets', body: bucket })) as Obj;
+      const created = (await this.api.createClusterCustomObject({
+        group: GROUP,
+        version: VERSION,
+        plural: 'buckets',
+        body: bucket,
+      })) as Obj;
       if (setup === 'provisioned-bucket') {
         await this.api.replaceClusterCustomObjectStatus({
           group: GROUP,
           version: VERSION,
           plural: 'buckets',
           name: bucketName,
-          body: { ...created, status: { bucketReady: true, bucketID: `cosi-chaos-provisioned-${claim.metadata.uid}` } },
+          body: {
+            ...created,
+            status: { bucketReady: true, bucketID: `cosi-chaos-provisioned-${claim.metadata.uid}` },
+          },
         });
       }
     } catch (err) {

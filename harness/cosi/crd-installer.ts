@@ -24,7 +24,11 @@ function withApprovalAnnotation(obj: KubernetesObject): KubernetesObject {
 }
 
 /** Applies the CRDs and waits until every one is Established. */
-export async function installCrds(kc: KubeConfig, manifests: string[], timeoutMs = 60_000): Promise<string[]> {
+export async function installCrds(
+  kc: KubeConfig,
+  manifests: string[],
+  timeoutMs = 60_000,
+): Promise<string[]> {
   const objects = manifests.flatMap(parseManifests).map(withApprovalAnnotation);
   await applyObjects(kc, objects);
   const api = kc.makeApiClient(ApiextensionsV1Api);
@@ -34,7 +38,8 @@ export async function installCrds(kc: KubeConfig, manifests: string[], timeoutMs
     for (;;) {
       const crd = await api.readCustomResourceDefinition({ name });
       if (crd.status?.conditions?.some((c) => c.type === 'Established' && c.status === 'True')) break;
-      if (Date.now() > deadline) throw new Error(`CRD ${name} was not Established within ${timeoutMs / 1000} s`);
+      if (Date.now() > deadline)
+        throw new Error(`CRD ${name} was not Established within ${timeoutMs / 1000} s`);
       await sleep(100);
     }
   }

@@ -1,4 +1,9 @@
-import { type KubeConfig, KubernetesObjectApi, type KubernetesObject, PatchStrategy } from '@kubernetes/client-node';
+import {
+  type KubeConfig,
+  type KubernetesObject,
+  KubernetesObjectApi,
+  PatchStrategy,
+} from '@kubernetes/client-node';
 import { parseAllDocuments } from 'yaml';
 
 /** Parses a multi-document YAML manifest into objects, skipping empty documents. */
@@ -9,12 +14,23 @@ export function parseManifests(text: string): KubernetesObject[] {
 }
 
 /** Server-side apply of each object with our field manager; `dryRun` asks the server to validate only. */
-export async function applyObjects(kc: KubeConfig, objects: KubernetesObject[], dryRun = false): Promise<KubernetesObject[]> {
+export async function applyObjects(
+  kc: KubeConfig,
+  objects: KubernetesObject[],
+  dryRun = false,
+): Promise<KubernetesObject[]> {
   const api = KubernetesObjectApi.makeApiClient(kc);
   const out: KubernetesObject[] = [];
   for (const obj of objects) {
     out.push(
-      await api.patch(obj, undefined, dryRun ? 'All' : undefined, 'cosi-chaos', true, PatchStrategy.ServerSideApply),
+      await api.patch(
+        obj,
+        undefined,
+        dryRun ? 'All' : undefined,
+        'cosi-chaos',
+        true,
+        PatchStrategy.ServerSideApply,
+      ),
     );
   }
   return out;

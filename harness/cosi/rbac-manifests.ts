@@ -9,11 +9,27 @@ const PART_OF = { 'app.kubernetes.io/part-of': 'cosi-chaos' };
  */
 export function sidecarRbac(name: string, namespace: string): KubernetesObject[] {
   const clusterRules = [
-    { apiGroups: ['objectstorage.k8s.io'], resources: ['buckets', 'bucketaccesses'], verbs: ['get', 'list', 'watch', 'update', 'patch'] },
-    { apiGroups: ['objectstorage.k8s.io'], resources: ['buckets/status', 'bucketaccesses/status'], verbs: ['update', 'patch'] },
-    { apiGroups: ['objectstorage.k8s.io'], resources: ['bucketclaims', 'bucketaccessclasses'], verbs: ['get', 'list', 'watch', 'update'] },
+    {
+      apiGroups: ['objectstorage.k8s.io'],
+      resources: ['buckets', 'bucketaccesses'],
+      verbs: ['get', 'list', 'watch', 'update', 'patch'],
+    },
+    {
+      apiGroups: ['objectstorage.k8s.io'],
+      resources: ['buckets/status', 'bucketaccesses/status'],
+      verbs: ['update', 'patch'],
+    },
+    {
+      apiGroups: ['objectstorage.k8s.io'],
+      resources: ['bucketclaims', 'bucketaccessclasses'],
+      verbs: ['get', 'list', 'watch', 'update'],
+    },
     { apiGroups: ['objectstorage.k8s.io'], resources: ['bucketclaims/status'], verbs: ['update'] },
-    { apiGroups: [''], resources: ['secrets'], verbs: ['get', 'list', 'watch', 'create', 'update', 'delete'] },
+    {
+      apiGroups: [''],
+      resources: ['secrets'],
+      verbs: ['get', 'list', 'watch', 'create', 'update', 'delete'],
+    },
     { apiGroups: [''], resources: ['events'], verbs: ['create', 'patch', 'update'] },
   ];
   return serviceAccountWithRoles(name, namespace, clusterRules);
@@ -25,20 +41,45 @@ export function sidecarRbac(name: string, namespace: string): KubernetesObject[]
  */
 export function controllerRbac(name: string, namespace: string): KubernetesObject[] {
   const clusterRules = [
-    { apiGroups: ['objectstorage.k8s.io'], resources: ['bucketclaims', 'bucketaccesses'], verbs: ['get', 'list', 'watch', 'update'] },
-    { apiGroups: ['objectstorage.k8s.io'], resources: ['bucketclaims/status', 'bucketaccesses/status'], verbs: ['update'] },
-    { apiGroups: ['objectstorage.k8s.io'], resources: ['buckets'], verbs: ['get', 'list', 'watch', 'update', 'create', 'delete'] },
-    { apiGroups: ['objectstorage.k8s.io'], resources: ['bucketclasses', 'bucketaccessclasses'], verbs: ['get', 'list'] },
+    {
+      apiGroups: ['objectstorage.k8s.io'],
+      resources: ['bucketclaims', 'bucketaccesses'],
+      verbs: ['get', 'list', 'watch', 'update'],
+    },
+    {
+      apiGroups: ['objectstorage.k8s.io'],
+      resources: ['bucketclaims/status', 'bucketaccesses/status'],
+      verbs: ['update'],
+    },
+    {
+      apiGroups: ['objectstorage.k8s.io'],
+      resources: ['buckets'],
+      verbs: ['get', 'list', 'watch', 'update', 'create', 'delete'],
+    },
+    {
+      apiGroups: ['objectstorage.k8s.io'],
+      resources: ['bucketclasses', 'bucketaccessclasses'],
+      verbs: ['get', 'list'],
+    },
     { apiGroups: [''], resources: ['events'], verbs: ['list', 'watch', 'create', 'update', 'patch'] },
   ];
   return serviceAccountWithRoles(name, namespace, clusterRules);
 }
 
-function serviceAccountWithRoles(name: string, namespace: string, clusterRules: object[]): KubernetesObject[] {
+function serviceAccountWithRoles(
+  name: string,
+  namespace: string,
+  clusterRules: object[],
+): KubernetesObject[] {
   const sa = { kind: 'ServiceAccount', name, namespace };
   return [
     { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name, namespace, labels: PART_OF } },
-    { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: { name, labels: PART_OF }, rules: clusterRules } as KubernetesObject,
+    {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'ClusterRole',
+      metadata: { name, labels: PART_OF },
+      rules: clusterRules,
+    } as KubernetesObject,
     {
       apiVersion: 'rbac.authorization.k8s.io/v1',
       kind: 'ClusterRoleBinding',
@@ -50,7 +91,13 @@ function serviceAccountWithRoles(name: string, namespace: string, clusterRules: 
       apiVersion: 'rbac.authorization.k8s.io/v1',
       kind: 'Role',
       metadata: { name, namespace, labels: PART_OF },
-      rules: [{ apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['get', 'watch', 'list', 'delete', 'update', 'create'] }],
+      rules: [
+        {
+          apiGroups: ['coordination.k8s.io'],
+          resources: ['leases'],
+          verbs: ['get', 'watch', 'list', 'delete', 'update', 'create'],
+        },
+      ],
     } as KubernetesObject,
     {
       apiVersion: 'rbac.authorization.k8s.io/v1',

@@ -11,7 +11,11 @@ export async function requestServiceAccountToken(
   const res = await api.createNamespacedServiceAccountToken({
     name,
     namespace,
-    body: { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenRequest', spec: { audiences: [], expirationSeconds } },
+    body: {
+      apiVersion: 'authentication.k8s.io/v1',
+      kind: 'TokenRequest',
+      spec: { audiences: [], expirationSeconds },
+    },
   });
   const token = res.status?.token;
   if (!token) throw new Error(`TokenRequest for ${namespace}/${name} returned no token`);

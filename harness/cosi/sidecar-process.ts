@@ -31,7 +31,11 @@ export function sidecarCommand(opts: SidecarStartOptions): { args: string[]; env
       `--health-probe-bind-address=127.0.0.1:${opts.healthPort ?? 0}`,
       '--metrics-bind-address=0',
     ],
-    env: { COSI_ENDPOINT: `unix://${opts.driverSocket}`, POD_NAMESPACE: opts.namespace, KUBECONFIG: opts.kubeconfigPath },
+    env: {
+      COSI_ENDPOINT: `unix://${opts.driverSocket}`,
+      POD_NAMESPACE: opts.namespace,
+      KUBECONFIG: opts.kubeconfigPath,
+    },
   };
 }
 

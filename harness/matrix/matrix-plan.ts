@@ -37,7 +37,11 @@ export function cellName(cell: MatrixCell): string {
 }
 
 /** What the declared policy means for the journal of one cell. */
-export function expectationFor(declared: 'terminal' | 'retried' | 'success', pattern: MatrixCell['pattern'], minRetried: number): Expectation {
+export function expectationFor(
+  declared: 'terminal' | 'retried' | 'success',
+  pattern: MatrixCell['pattern'],
+  minRetried: number,
+): Expectation {
   if (declared !== 'retried') return { outcome: 'terminal', attempts: 1 };
   // Retried: 'always' keeps going; 'then-ok' gets the code 3 times, then success on the 4th call, then stops.
   return pattern === 'always'
@@ -54,10 +58,17 @@ export function planMatrix(opts: MatrixOptions): Scenario[] {
         const cell: MatrixCell = { code, rpc, pattern };
         const name = cellName(cell);
         const error = { error: { code, message: `cosi-chaos matrix: ${code} on ${rpc}` } };
-        const action = pattern === 'always' ? error : { sequence: [{ times: 3, action: error }, { action: { backend: {} } }] };
+        const action =
+          pattern === 'always'
+            ? error
+            : { sequence: [{ times: 3, action: error }, { action: { backend: {} } }] };
         const variants: ScenarioVariant[] = [...opts.policies].map(([variant, policy]) => {
           const declared = declaredFor(policy, code, rpc);
-          return { sidecar: variant, declared, expect: expectationFor(declared, pattern, policy.budget?.minAttemptsRetried ?? 3) };
+          return {
+            sidecar: variant,
+            declared,
+            expect: expectationFor(declared, pattern, policy.budget?.minAttemptsRetried ?? 3),
+          };
         });
         scenarios.push({
           file: '(matrix)',
@@ -67,9 +78,16 @@ export function planMatrix(opts: MatrixOptions): Scenario[] {
           windowMs: opts.windowMs,
           rules: [{ name: 'cell', priority: 100, match: { rpc }, action }],
           // delete, grant and revoke need a ready bucket first (see READY_BUCKET_PARAMETER).
-          bucketClass: { name: `m-${name}`, deletionPolicy: 'Delete', parameters: SETUP[rpc] ? { [READY_BUCKET_PARAMETER]: SETUP[rpc] } : {} },
+          bucketClass: {
+            name: `m-${name}`,
+            deletionPolicy: 'Delete',
+            parameters: SETUP[rpc] ? { [READY_BUCKET_PARAMETER]: SETUP[rpc] } : {},
+          },
           bucketClaim: { name: `m-${name}`, namespace: 'matrix', protocols: ['S3'] },
-          access: rpc === 'grant' || rpc === 'revoke' ? { className: `m-${name}`, name: `m-${name}`, parameters: {} } : undefined,
+          access:
+            rpc === 'grant' || rpc === 'revoke'
+              ? { className: `m-${name}`, name: `m-${name}`, parameters: {} }
+              : undefined,
           trigger: TRIGGER[rpc],
           variants,
           cell,

@@ -14,7 +14,13 @@ export const POLICY_DIR = join(PATCH_DIR, 'policies');
  */
 export function builtinMatrixVariants(): SidecarVariant[] {
   return [
-    { name: 'upstream-v1alpha1', era: 'v1alpha1', description: 'provisioner-sidecar v0.1.0, unmodified', naming: 'class-plus-uid', recipe: SIDECAR_V0_1_0 },
+    {
+      name: 'upstream-v1alpha1',
+      era: 'v1alpha1',
+      description: 'provisioner-sidecar v0.1.0, unmodified',
+      naming: 'class-plus-uid',
+      recipe: SIDECAR_V0_1_0,
+    },
     {
       name: 'seed-patch',
       era: 'v1alpha1',
@@ -31,7 +37,13 @@ export function builtinMatrixVariants(): SidecarVariant[] {
       recipe: SIDECAR_V0_1_0,
       patchFile: join(PATCH_DIR, 'correct-fix.patch'),
     },
-    { name: 'upstream-v1alpha2', era: 'v1alpha2', description: 'monorepo main, unmodified', naming: 'bc-uid', recipe: SIDECAR_V1ALPHA2_MAIN },
+    {
+      name: 'upstream-v1alpha2',
+      era: 'v1alpha2',
+      description: 'monorepo main, unmodified',
+      naming: 'bc-uid',
+      recipe: SIDECAR_V1ALPHA2_MAIN,
+    },
   ];
 }
 
@@ -41,11 +53,19 @@ export function userVariant(spec: string, base: SidecarVariant): SidecarVariant 
   if (eq <= 0) return `--variant "${spec}": expected NAME=PATCH_FILE or NAME=BINARY`;
   const name = spec.slice(0, eq);
   const file = resolve(spec.slice(eq + 1));
-  if (!/^[a-z0-9][a-z0-9-]*$/.test(name)) return `--variant "${spec}": NAME must be lower-case letters, digits and dashes`;
+  if (!/^[a-z0-9][a-z0-9-]*$/.test(name))
+    return `--variant "${spec}": NAME must be lower-case letters, digits and dashes`;
   if (!existsSync(file)) return `--variant "${spec}": ${file} does not exist`;
   if (/\.(patch|diff)$/.test(file)) {
     if (!base.recipe) return `--variant "${spec}": base ${base.name} cannot be built here`;
-    return { name, era: base.era, description: `${base.name} + ${file}`, naming: base.naming, recipe: base.recipe, patchFile: file };
+    return {
+      name,
+      era: base.era,
+      description: `${base.name} + ${file}`,
+      naming: base.naming,
+      recipe: base.recipe,
+      patchFile: file,
+    };
   }
   return { name, era: base.era, description: `user binary ${file}`, naming: base.naming, binaryPath: file };
 }

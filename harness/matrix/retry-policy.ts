@@ -21,7 +21,11 @@ export interface RetryPolicy {
 export type Declared = 'terminal' | 'retried' | 'success';
 
 const codeList = { type: 'array', items: { enum: [...NON_OK_CODES] }, uniqueItems: true };
-const byRpc = { type: 'object', additionalProperties: false, properties: Object.fromEntries(MATRIX_RPCS.map((r) => [r, codeList])) };
+const byRpc = {
+  type: 'object',
+  additionalProperties: false,
+  properties: Object.fromEntries(MATRIX_RPCS.map((r) => [r, codeList])),
+};
 const schema = {
   type: 'object',
   additionalProperties: false,
@@ -36,7 +40,11 @@ const schema = {
     retriedByRpc: byRpc,
     notCalled: { type: 'array', items: { enum: [...MATRIX_RPCS] }, uniqueItems: true },
     crashByRpc: byRpc,
-    budget: { type: 'object', additionalProperties: false, properties: { minAttemptsRetried: { type: 'integer', minimum: 2 } } },
+    budget: {
+      type: 'object',
+      additionalProperties: false,
+      properties: { minAttemptsRetried: { type: 'integer', minimum: 2 } },
+    },
   },
 };
 const validate = new Ajv({ allErrors: false }).compile(schema);
@@ -74,7 +82,9 @@ export function parsePolicy(text: string, file: string): RetryPolicy {
       try {
         declaredFor(p, code, rpc);
       } catch {
-        throw new PolicyError(`${file}: ${code} on ${rpc} is in none of terminal, retried, terminalByRpc, successByRpc`);
+        throw new PolicyError(
+          `${file}: ${code} on ${rpc} is in none of terminal, retried, terminalByRpc, successByRpc`,
+        );
       }
     }
   }

@@ -16,7 +16,11 @@ export async function provisionBinary(
   recipe: GoBuildRecipe,
   opts: { configuredPath?: string; progress?: BuildProgress } = {},
 ): Promise<ProvisionedBinary> {
-  const found = resolveBinary({ name: recipe.name, version: recipe.version, configuredPath: opts.configuredPath });
+  const found = resolveBinary({
+    name: recipe.name,
+    version: recipe.version,
+    configuredPath: opts.configuredPath,
+  });
   if (found.source !== 'missing') {
     return {
       path: found.path,
@@ -33,14 +37,21 @@ export async function provisionBinary(
   return {
     path: built.path,
     buildSeconds: built.seconds,
-    component: { name: recipe.name, version: recipe.version, source: `built from ${recipe.origin}`, path: built.path },
+    component: {
+      name: recipe.name,
+      version: recipe.version,
+      source: `built from ${recipe.origin}`,
+      path: built.path,
+    },
   };
 }
 
 /** Short reason for an unavailable build: the go command's decisive line. */
 export function unavailableReason(err: unknown): string {
   if (err instanceof BuildError) {
-    const line = err.output.split('\n').find((l) => /403|not available|invalid version|cannot find|no matching/.test(l));
+    const line = err.output
+      .split('\n')
+      .find((l) => /403|not available|invalid version|cannot find|no matching/.test(l));
     return `${err.origin} cannot be built here: ${(line ?? err.output.trim().split('\n').at(-1) ?? '').trim()}`;
   }
   return String(err instanceof Error ? err.message : err);

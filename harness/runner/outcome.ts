@@ -26,7 +26,8 @@ export function classifyAttempts(input: OutcomeInput): OutcomeResult {
   if (!last) return { outcome: 'never-called', stillRetryingAtEnd: false, intervalsMs };
   const quietMs = input.observedMs - last.offsetMs;
   const lastInterval = intervalsMs.at(-1) ?? 0;
-  const stillRetryingAtEnd = last.code !== 'OK' && attempts.length > 1 && quietMs < Math.max(2 * lastInterval, MIN_QUIET_MS);
+  const stillRetryingAtEnd =
+    last.code !== 'OK' && attempts.length > 1 && quietMs < Math.max(2 * lastInterval, MIN_QUIET_MS);
   if (stillRetryingAtEnd) return { outcome: 'unbounded', stillRetryingAtEnd, intervalsMs };
   return { outcome: attempts.length === 1 ? 'terminal' : 'bounded', stillRetryingAtEnd: false, intervalsMs };
 }

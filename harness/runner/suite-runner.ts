@@ -2,7 +2,13 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ETCD, KUBE_APISERVER } from '../binaries/component-catalog.ts';
 import type { DriverCall } from '../driver/driver-admin-client.ts';
-import type { Attempt, ComponentVersion, LoadError, RunResults, ScenarioResult } from '../results/run-results.ts';
+import type {
+  Attempt,
+  ComponentVersion,
+  LoadError,
+  RunResults,
+  ScenarioResult,
+} from '../results/run-results.ts';
 import { SCENARIO_PARAMETER } from '../scenarios/scenario-loader.ts';
 import type { Scenario, ScenarioVariant } from '../scenarios/scenario-types.ts';
 import type { SidecarVariant } from '../variants/sidecar-variants.ts';
@@ -18,7 +24,10 @@ export interface RunProgress {
 }
 
 /** Resolves a variant to a sidecar binary (build, patch+build, or a user path); throws when it cannot. */
-export type SidecarResolver = (v: SidecarVariant, progress: (p: string, d: string) => void) => Promise<{ path: string; component: ComponentVersion }>;
+export type SidecarResolver = (
+  v: SidecarVariant,
+  progress: (p: string, d: string) => void,
+) => Promise<{ path: string; component: ComponentVersion }>;
 
 export interface SuiteOptions {
   scenarios: Scenario[];
@@ -75,7 +84,16 @@ function attemptsFor(calls: DriverCall[], s: Scenario, appliedWall: number): Att
 }
 
 const defaultResolver: SidecarResolver = async (v, progress) => {
-  if (v.binaryPath) return { path: v.binaryPath, component: { name: `sidecar ${v.name}`, version: 'as provided', source: 'user binary', path: v.binaryPath } };
+  if (v.binaryPath)
+    return {
+      path: v.binaryPath,
+      component: {
+        name: `sidecar ${v.name}`,
+        version: 'as provided',
+        source: 'user binary',
+        path: v.binaryPath,
+      },
+    };
   if (!v.recipe) throw new Error(v.knownUnavailable ?? 'no build recipe');
   const bin = await provisionBinary(v.recipe, { progress });
   return { path: bin.path, component: { ...bin.component, name: `sidecar ${v.name}` } };
@@ -119,7 +137,10 @@ export async function runSuite(opts: SuiteOptions): Promise<RunResults> {
         progress?.phase('build', `sidecar ${v.name}`);
         const bin = await resolve(v, buildProgress);
         if (v.era === 'v1alpha2') {
-          unavailable.set(v.name, 'the v1alpha2 environment (v1alpha2 CRDs and controller) is not built here yet');
+          unavailable.set(
+            v.name,
+            'the v1alpha2 environment (v1alpha2 CRDs and controller) is not built here yet',
+          );
           continue;
         }
         components.push(bin.component);
@@ -144,11 +165,17 @@ export async function runSuite(opts: SuiteOptions): Promise<RunResults> {
       groups.set(key, g);
     }
     for (const [key, g] of groups) {
-      const env = await V1alpha1Environment.start(g.members, { etcd: etcd.path, kubeApiServer: api.path }, g.scenarios, join(opts.outDir, 'logs', key), (d) =>
-        progress?.phase('start', d),
+      const env = await V1alpha1Environment.start(
+        g.members,
+        { etcd: etcd.path, kubeApiServer: api.path },
+        g.scenarios,
+        join(opts.outDir, 'logs', key),
+        (d) => progress?.phase('start', d),
       );
       envs.push(env);
-      for (const slot of slots) if (groups.get(keyOf(slot.scenario, slot.variant)) === g && env.members.has(slot.variant.name)) slot.env = env;
+      for (const slot of slots)
+        if (groups.get(keyOf(slot.scenario, slot.variant)) === g && env.members.has(slot.variant.name))
+          slot.env = env;
       opts.signal?.throwIfAborted();
     }
 
@@ -180,32 +207,42 @@ export async function runSuite(opts: SuiteOptions): Promise<RunResults> {
     const open = (s: Slot) =>
       s.state === 'waiting-bucket' ||
       s.state === 'waiting-grant' ||
-      (s.state === 'observing' && s.certainAt === undefined && Date.now() - (s.appliedAt as number) < windowMs(s));
+      (s.state === 'observing' &&
+        s.certainAt === undefined &&
+        Date.now() - (s.appliedAt as number) < windowMs(s));
     // One window for all: advance triggers and poll the journals until every pair is past its window or certain.
     while (live.some(open)) {
       if (opts.signal?.aborted) break;
       const byVariant = new Map<string, DriverCall[]>();
       for (const env of envs) {
-        for (const [name, rt] of env.members) byVariant.set(`${envs.indexOf(env)}/${name}`, await rt.driver.admin.journal({}).catch(() => []));
+        for (const [name, rt] of env.members)
+          byVariant.set(`${envs.indexOf(env)}/${name}`, await rt.driver.admin.journal({}).catch(() => []));
       }
-      await advanceTriggers(live, envs, (slot) => byVariant.get(`${envs.indexOf(slot.env as V1alpha1Environment)}/${slot.variant.name}`) ?? []);
+      await advanceTriggers(
+        live,
+        envs,
+        (slot) =>
+          byVariant.get(`${envs.indexOf(slot.env as V1alpha1Environment)}/${slot.variant.name}`) ?? [],
+      );
       for (const slot of live) {
         if (slot.state !== 'observing' || slot.certainAt !== undefined) continue;
         const before = slot.attempts.length;
-        const calls = byVariant.get(`${envs.indexOf(slot.env as V1alpha1Environment)}/${slot.variant.name}`) ?? [];
+        const calls =
+          byVariant.get(`${envs.indexOf(slot.env as V1alpha1Environment)}/${slot.variant.name}`) ?? [];
         slot.attempts = attemptsFor(calls, slot.scenario, slot.appliedAt as number);
-        if (slot.attempts.length !== before) progress?.attempts(slot.scenario.name, slot.variant.name, slot.attempts.length);
+        if (slot.attempts.length !== before)
+          progress?.attempts(slot.scenario.name, slot.variant.name, slot.attempts.length);
         if (budgetExceeded(slot.spec.expect, slot.attempts.length)) slot.certainAt = Date.now();
       }
       await sleep(500);
     }
     for (const slot of slots) results.push(await resultFor(slot, opts.windowMs));
-  } finally {
-    progress?.phase('stop', 'stopping sidecars, drivers and control planes');
-    const errors: unknown[] = [];
-    await Promise.all(envs.map((env) => env.stop().catch((e: unknown) => errors.push(e))));
-    if (errors.length) throw new AggregateError(errors, 'teardown failed');
+  } catch (err) {
+    await stopAll(envs, progress);
+    throw err;
   }
+  const teardownErrors = await stopAll(envs, progress);
+  if (teardownErrors.length) throw new AggregateError(teardownErrors, 'teardown failed');
   return {
     schemaVersion: 1,
     tool: { name: 'cosi-chaos', version: opts.toolVersion ?? '0.0.0' },
@@ -219,6 +256,14 @@ export async function runSuite(opts: SuiteOptions): Promise<RunResults> {
   };
 }
 
+// Stops every environment in parallel and returns what failed (a failure mid-run is not masked by teardown).
+async function stopAll(envs: V1alpha1Environment[], progress?: RunProgress): Promise<unknown[]> {
+  progress?.phase('stop', 'stopping sidecars, drivers and control planes');
+  const errors: unknown[] = [];
+  await Promise.all(envs.map((env) => env.stop().catch((e: unknown) => errors.push(e))));
+  return errors;
+}
+
 // Upstream builds the proxy does not serve are results ('unavailable'); a user's patch or binary that fails
 // to build is bad input and stops the run.
 function isUnavailable(err: unknown, v: SidecarVariant): boolean {
@@ -230,11 +275,21 @@ function isUnavailable(err: unknown, v: SidecarVariant): boolean {
 // Moves waiting slots on: once the claim's bucket exists, delete the claim / create the access; once the
 // driver has granted the access (an OK grant in its journal: the v0.1.0 sidecar may never mark the
 // BucketAccess granted), delete it. The slot's window opens at its trigger.
-async function advanceTriggers(live: Slot[], envs: V1alpha1Environment[], journalOf: (slot: Slot) => DriverCall[]): Promise<void> {
+async function advanceTriggers(
+  live: Slot[],
+  envs: V1alpha1Environment[],
+  journalOf: (slot: Slot) => DriverCall[],
+): Promise<void> {
   const waiting = live.filter((s) => s.state === 'waiting-bucket' || s.state === 'waiting-grant');
   if (!waiting.length) return;
   const ready = new Map<V1alpha1Environment, Awaited<ReturnType<V1alpha1Environment['readiness']>>>();
-  for (const env of envs) ready.set(env, await env.readiness().catch(() => ({ readyClaims: new Set<string>(), grantedAccesses: new Set<string>() })));
+  for (const env of envs)
+    ready.set(
+      env,
+      await env
+        .readiness()
+        .catch(() => ({ readyClaims: new Set<string>(), grantedAccesses: new Set<string>() })),
+    );
   for (const slot of waiting) {
     const env = slot.env as V1alpha1Environment;
     const s = slot.scenario;
@@ -242,7 +297,10 @@ async function advanceTriggers(live: Slot[], envs: V1alpha1Environment[], journa
     const r = ready.get(env);
     const now = Date.now();
     try {
-      if (slot.state === 'waiting-bucket' && r?.readyClaims.has(`${s.bucketClaim.namespace}/${names.claimName}`)) {
+      if (
+        slot.state === 'waiting-bucket' &&
+        r?.readyClaims.has(`${s.bucketClaim.namespace}/${names.claimName}`)
+      ) {
         if (s.trigger === 'delete-claim') {
           await env.deleteClaim(s, slot.variant.name);
           Object.assign(slot, { state: 'observing', appliedAt: Date.now(), stateSince: now });
@@ -256,17 +314,18 @@ async function advanceTriggers(live: Slot[], envs: V1alpha1Environment[], journa
       } else if (
         slot.state === 'waiting-grant' &&
         (r?.grantedAccesses.has(`${s.bucketClaim.namespace}/${names.accessName}`) ||
-          journalOf(slot).some((c) => c.rpc === 'grant' && c.code === 'OK' && c.parameters[SCENARIO_PARAMETER] === s.name))
+          journalOf(slot).some(
+            (c) => c.rpc === 'grant' && c.code === 'OK' && c.parameters[SCENARIO_PARAMETER] === s.name,
+          ))
       ) {
         await env.deleteAccess(s, slot.variant.name);
         Object.assign(slot, { state: 'observing', appliedAt: Date.now(), stateSince: now });
       } else if (now - slot.stateSince > PRECONDITION_TIMEOUT_MS) {
         const wasWaitingForGrant = slot.state === 'waiting-grant';
         slot.state = 'precondition-failed';
-        slot.problem =
-          wasWaitingForGrant
-            ? 'the driver never granted the BucketAccess, so its deletion (revoke) could not be triggered'
-            : 'the claim never became ready (its bucket was never created), so the RPC could not be triggered';
+        slot.problem = wasWaitingForGrant
+          ? 'the driver never granted the BucketAccess, so its deletion (revoke) could not be triggered'
+          : 'the claim never became ready (its bucket was never created), so the RPC could not be triggered';
       }
     } catch (err) {
       slot.state = 'precondition-failed';
@@ -286,16 +345,44 @@ async function resultFor(slot: Slot, windowOverride?: number): Promise<ScenarioR
     expectation: describeExpectation(slot.spec.expect),
     ...(slot.scenario.cell ? { cell: slot.scenario.cell } : {}),
   };
-  const empty = { attempts: [], intervalsMs: [], windowMs: 0, stillRetryingAtEnd: false, objects: [], events: [], sidecarRestarts: 0 };
+  const empty = {
+    attempts: [],
+    intervalsMs: [],
+    windowMs: 0,
+    stillRetryingAtEnd: false,
+    objects: [],
+    events: [],
+    sidecarRestarts: 0,
+  };
   if (!slot.env) {
-    return { ...base, ...empty, outcome: 'unavailable', verdict: 'skipped', verdictReason: slot.unavailable ?? 'the run was stopped before this variant started' };
+    return {
+      ...base,
+      ...empty,
+      outcome: 'unavailable',
+      verdict: 'skipped',
+      verdictReason: slot.unavailable ?? 'the run was stopped before this variant started',
+    };
   }
   const rt = slot.env.member(slot.variant.name);
-  const { objects, events } = await slot.env.inspect(slot.scenario, slot.variant.name).catch(() => ({ objects: [], events: [] }));
+  const { objects, events } = await slot.env
+    .inspect(slot.scenario, slot.variant.name)
+    .catch(() => ({ objects: [], events: [] }));
   if (slot.state !== 'observing' || slot.appliedAt === undefined) {
     const reason = slot.problem ?? 'the run was stopped before this scenario was triggered';
-    const policy = slot.spec.declared ? { declared: policyClass(slot.spec.declared), conforms: false, evidence: reason } : undefined;
-    return { ...base, ...empty, objects, events, sidecarRestarts: rt.restarts, outcome: 'never-called', verdict: 'fail', verdictReason: reason, ...(policy ? { policy } : {}) };
+    const policy = slot.spec.declared
+      ? { declared: policyClass(slot.spec.declared), conforms: false, evidence: reason }
+      : undefined;
+    return {
+      ...base,
+      ...empty,
+      objects,
+      events,
+      sidecarRestarts: rt.restarts,
+      outcome: 'never-called',
+      verdict: 'fail',
+      verdictReason: reason,
+      ...(policy ? { policy } : {}),
+    };
   }
   const appliedAt = slot.appliedAt;
   const observedMs = Math.min(Date.now() - appliedAt, windowOverride ?? slot.scenario.windowMs);
@@ -311,7 +398,10 @@ async function resultFor(slot: Slot, windowOverride?: number): Promise<ScenarioR
   const restartsInWindow = restarts.length;
   const outcome = classifyAttempts({ attempts, observedMs, sidecarRestarts: caused });
   const problems = checkExpectation({ expect: slot.spec.expect, outcome, attempts, events, objects });
-  if (restartsInWindow > caused) problems.push(`the sidecar restarted ${restartsInWindow - caused}x during the window because of other scenarios`);
+  if (restartsInWindow > caused)
+    problems.push(
+      `the sidecar restarted ${restartsInWindow - caused}x during the window because of other scenarios`,
+    );
   const verdict = verdictOf(problems);
   const policy = slot.spec.declared
     ? {

@@ -130,21 +130,33 @@ export class V1alpha1Environment {
     await mkdir(logDir, { recursive: true });
     const label = members.map((m) => m.variant.name).join(', ');
     progress?.(`${label}: starting etcd and kube-apiserver`);
-    const cp = await LocalControlPlane.start({ etcdBinary: bins.etcd, apiServerBinary: bins.kubeApiServer, workDir: logDir, keepWorkDir: true });
+    const cp = await LocalControlPlane.start({
+      etcdBinary: bins.etcd,
+      apiServerBinary: bins.kubeApiServer,
+      workDir: logDir,
+      keepWorkDir: true,
+    });
     const cleanup: (() => Promise<void>)[] = [() => cp.stop()];
     try {
       const admin = cp.adminKubeConfig();
       progress?.(`${label}: installing v1alpha1 CRDs and RBAC`);
       await installCrds(admin, await v1alpha1CrdManifests());
       const namespaces = new Set([SYSTEM_NS, ...scenarios.map((s) => s.bucketClaim.namespace)]);
-      await applyObjects(admin, [...namespaces].map((name) => ({ apiVersion: 'v1', kind: 'Namespace', metadata: { name } })));
+      await applyObjects(
+        admin,
+        [...namespaces].map((name) => ({ apiVersion: 'v1', kind: 'Namespace', metadata: { name } })),
+      );
       await applyObjects(admin, [
         ...controllerRbac('cosi-controller', SYSTEM_NS),
         ...members.flatMap((_, i) => sidecarRbac(`cosi-sidecar-${i}`, SYSTEM_NS)),
       ]);
       const controllerKc = new KubeConfig();
       controllerKc.loadFromString(
-        cp.kubeconfigFor('cosi-controller', await requestServiceAccountToken(admin, SYSTEM_NS, 'cosi-controller'), SYSTEM_NS),
+        cp.kubeconfigFor(
+          'cosi-controller',
+          await requestServiceAccountToken(admin, SYSTEM_NS, 'cosi-controller'),
+          SYSTEM_NS,
+        ),
       );
       const provisioner = BucketClaimProvisioner.start(controllerKc);
       cleanup.unshift(() => provisioner.stop());
@@ -161,7 +173,11 @@ export class V1alpha1Environment {
         cleanup.unshift(() => driver.stop());
         const sa = `cosi-sidecar-${i}`;
         const kubeconfig = join(logDir, `sidecar-${m.variant.name}.kubeconfig`);
-        await writeFile(kubeconfig, cp.kubeconfigFor(sa, await requestServiceAccountToken(admin, SYSTEM_NS, sa), SYSTEM_NS), { mode: 0o600 });
+        await writeFile(
+          kubeconfig,
+          cp.kubeconfigFor(sa, await requestServiceAccountToken(admin, SYSTEM_NS, sa), SYSTEM_NS),
+          { mode: 0o600 },
+        );
         const launch = () =>
           startSidecar({
             variant: m.variant.name,
@@ -209,7 +225,9 @@ export class V1alpha1Environment {
     throw new ProcessStartError(
       `sidecar/${rt.variant.name}`,
       sc.spec.binary,
-      rt.restarts > 0 || sc.hasExited ? 'exited while starting' : 'did not call DriverGetInfo and take its leader Lease in time',
+      rt.restarts > 0 || sc.hasExited
+        ? 'exited while starting'
+        : 'did not call DriverGetInfo and take its leader Lease in time',
       sc.spec.logFile,
       sc.logTail(),
       sc.exit?.code ?? null,
@@ -269,7 +287,13 @@ export class V1alpha1Environment {
   async claimReady(s: Scenario, variant: string): Promise<boolean> {
     const n = this.namesFor(s, variant);
     const claim = (await this.api()
-      .getNamespacedCustomObject({ group: GROUP, version: V, namespace: s.bucketClaim.namespace, plural: 'bucketclaims', name: n.claimName })
+      .getNamespacedCustomObject({
+        group: GROUP,
+        version: V,
+        namespace: s.bucketClaim.namespace,
+        plural: 'bucketclaims',
+        name: n.claimName,
+      })
       .catch(() => undefined)) as { status?: { bucketReady?: boolean } } | undefined;
     return claim?.status?.bucketReady === true;
   }
@@ -278,7 +302,13 @@ export class V1alpha1Environment {
   async accessGranted(s: Scenario, variant: string): Promise<boolean> {
     const n = this.namesFor(s, variant);
     const ba = (await this.api()
-      .getNamespacedCustomObject({ group: GROUP, version: V, namespace: s.bucketClaim.namespace, plural: 'bucketaccesses', name: n.accessName as string })
+      .getNamespacedCustomObject({
+        group: GROUP,
+        version: V,
+        namespace: s.bucketClaim.namespace,
+        plural: 'bucketaccesses',
+        name: n.accessName as string,
+      })
       .catch(() => undefined)) as { status?: { accessGranted?: boolean } } | undefined;
     return ba?.status?.accessGranted === true;
   }
@@ -286,18 +316,43 @@ export class V1alpha1Environment {
   /** One read of every claim and access: which claims are ready and which accesses granted, by name. */
   async readiness(): Promise<{ readyClaims: Set<string>; grantedAccesses: Set<string> }> {
     const api = this.api();
-    type Item = { metadata: { name: string; namespace: string }; status?: { bucketReady?: boolean; accessGranted?: boolean } };
-    const claims = (await api.listClusterCustomObject({ group: GROUP, version: V, plural: 'bucketclaims' })) as { items: Item[] };
-    const accesses = (await api.listClusterCustomObject({ group: GROUP, version: V, plural: 'bucketaccesses' })) as { items: Item[] };
+    type Item = {
+      metadata: { name: string; namespace: string };
+      status?: { bucketReady?: boolean; accessGranted?: boolean };
+    };
+    const claims = (await api.listClusterCustomObject({
+      group: GROUP,
+      version: V,
+      plural: 'bucketclaims',
+    })) as { items: Item[] };
+    const accesses = (await api.listClusterCustomObject({
+      group: GROUP,
+      version: V,
+      plural: 'bucketaccesses',
+    })) as { items: Item[] };
     return {
-      readyClaims: new Set(claims.items.filter((c) => c.status?.bucketReady).map((c) => `${c.metadata.namespace}/${c.metadata.name}`)),
-      grantedAccesses: new Set(accesses.items.filter((a) => a.status?.accessGranted).map((a) => `${a.metadata.namespace}/${a.metadata.name}`)),
+      readyClaims: new Set(
+        claims.items
+          .filter((c) => c.status?.bucketReady)
+          .map((c) => `${c.metadata.namespace}/${c.metadata.name}`),
+      ),
+      grantedAccesses: new Set(
+        accesses.items
+          .filter((a) => a.status?.accessGranted)
+          .map((a) => `${a.metadata.namespace}/${a.metadata.name}`),
+      ),
     };
   }
 
   async deleteClaim(s: Scenario, variant: string): Promise<void> {
     const n = this.namesFor(s, variant);
-    await this.api().deleteNamespacedCustomObject({ group: GROUP, version: V, namespace: s.bucketClaim.namespace, plural: 'bucketclaims', name: n.claimName });
+    await this.api().deleteNamespacedCustomObject({
+      group: GROUP,
+      version: V,
+      namespace: s.bucketClaim.namespace,
+      plural: 'bucketclaims',
+      name: n.claimName,
+    });
   }
 
   async createAccess(s: Scenario, variant: string): Promise<void> {
@@ -342,9 +397,16 @@ export class V1alpha1Environment {
     const objects: ObjectStatus[] = [];
     const names = [n.claimName];
     const claim = (await co
-      .getNamespacedCustomObject({ group: GROUP, version: V, namespace: ns, plural: 'bucketclaims', name: n.claimName })
+      .getNamespacedCustomObject({
+        group: GROUP,
+        version: V,
+        namespace: ns,
+        plural: 'bucketclaims',
+        name: n.claimName,
+      })
       .catch(() => undefined)) as { status?: Record<string, unknown> } | undefined;
-    if (claim) objects.push({ kind: 'BucketClaim', name: n.claimName, namespace: ns, status: claim.status ?? {} });
+    if (claim)
+      objects.push({ kind: 'BucketClaim', name: n.claimName, namespace: ns, status: claim.status ?? {} });
     const bucketName = claim?.status?.bucketName as string | undefined;
     if (bucketName) {
       names.push(bucketName);
@@ -356,13 +418,22 @@ export class V1alpha1Environment {
     if (n.accessName) {
       names.push(n.accessName);
       const ba = (await co
-        .getNamespacedCustomObject({ group: GROUP, version: V, namespace: ns, plural: 'bucketaccesses', name: n.accessName })
+        .getNamespacedCustomObject({
+          group: GROUP,
+          version: V,
+          namespace: ns,
+          plural: 'bucketaccesses',
+          name: n.accessName,
+        })
         .catch(() => undefined)) as { status?: Record<string, unknown> } | undefined;
-      if (ba) objects.push({ kind: 'BucketAccess', name: n.accessName, namespace: ns, status: ba.status ?? {} });
+      if (ba)
+        objects.push({ kind: 'BucketAccess', name: n.accessName, namespace: ns, status: ba.status ?? {} });
     }
     const events: EventSummary[] = [];
     for (const name of names) {
-      const list = await core.listEventForAllNamespaces({ fieldSelector: `involvedObject.name=${name}` }).catch(() => ({ items: [] }));
+      const list = await core
+        .listEventForAllNamespaces({ fieldSelector: `involvedObject.name=${name}` })
+        .catch(() => ({ items: [] }));
       for (const ev of list.items) {
         events.push({
           object: `${ev.involvedObject.kind}/${name}`,
@@ -379,7 +450,9 @@ export class V1alpha1Environment {
   async stop(): Promise<void> {
     const errors: unknown[] = [];
     // In parallel: each sidecar may use its whole SIGTERM grace period.
-    await Promise.all([...this.members.values()].map((rt) => rt.stop().catch((e: unknown) => errors.push(e))));
+    await Promise.all(
+      [...this.members.values()].map((rt) => rt.stop().catch((e: unknown) => errors.push(e))),
+    );
     for (const step of [() => this.provisioner.stop(), () => this.controlPlane.stop()]) {
       await step().catch((e: unknown) => errors.push(e));
     }

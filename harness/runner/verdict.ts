@@ -15,9 +15,11 @@ export interface VerdictInput {
 export function describeExpectation(e: Expectation): string {
   const parts: string[] = [e.outcome];
   if (e.attempts !== undefined) parts.push(`exactly ${e.attempts} attempt(s)`);
-  if (e.minAttempts !== undefined) parts.push(`>= ${e.minAttempts} attempts${e.within ? ` within ${e.within}` : ''}`);
+  if (e.minAttempts !== undefined)
+    parts.push(`>= ${e.minAttempts} attempts${e.within ? ` within ${e.within}` : ''}`);
   if (e.maxAttempts !== undefined) parts.push(`<= ${e.maxAttempts} attempts`);
-  if (e.stillRetrying !== undefined) parts.push(e.stillRetrying ? 'still retrying at the end' : 'stopped by the end');
+  if (e.stillRetrying !== undefined)
+    parts.push(e.stillRetrying ? 'still retrying at the end' : 'stopped by the end');
   if (e.minBucketNameLength !== undefined) parts.push(`bucket name >= ${e.minBucketNameLength} chars`);
   if (e.events?.length) parts.push(`Events ${e.events.join(', ')}`);
   if (e.statusError) parts.push('status.error set');
@@ -35,7 +37,10 @@ export function checkExpectation(input: VerdictInput): string[] {
   if (e.minAttempts !== undefined) {
     const withinMs = e.within ? (parseDuration(e.within) as number) : Number.POSITIVE_INFINITY;
     const n = attempts.filter((a) => a.offsetMs <= withinMs).length;
-    if (n < e.minAttempts) problems.push(`${n} attempts${e.within ? ` within ${e.within}` : ''}, expected at least ${e.minAttempts}`);
+    if (n < e.minAttempts)
+      problems.push(
+        `${n} attempts${e.within ? ` within ${e.within}` : ''}, expected at least ${e.minAttempts}`,
+      );
   }
   if (e.maxAttempts !== undefined && attempts.length > e.maxAttempts) {
     problems.push(`${attempts.length} attempts, expected at most ${e.maxAttempts}`);
@@ -46,7 +51,9 @@ export function checkExpectation(input: VerdictInput): string[] {
   if (e.minBucketNameLength !== undefined) {
     const longest = Math.max(0, ...attempts.map((a) => a.bucketName?.length ?? 0));
     if (longest < e.minBucketNameLength) {
-      problems.push(`longest bucket name in the journal is ${longest} characters, expected >= ${e.minBucketNameLength}`);
+      problems.push(
+        `longest bucket name in the journal is ${longest} characters, expected >= ${e.minBucketNameLength}`,
+      );
     }
   }
   for (const reason of e.events ?? []) {

@@ -23,20 +23,49 @@ describe('scenario loader', () => {
     const s = await loadScenarioFile(join(root, 'scenarios', 'cosi-86.yaml'));
     expect(s.bucketClass.name).toHaveLength(62);
     expect(s.windowMs).toBe(60_000);
-    expect(s.variants.map((v) => v.sidecar)).toEqual(['v1alpha1-cosi86', 'v1alpha1-v0.1.0', 'v1alpha1-v0.2.2', 'v1alpha2-main']);
+    expect(s.variants.map((v) => v.sidecar)).toEqual([
+      'v1alpha1-cosi86',
+      'v1alpha1-v0.1.0',
+      'v1alpha1-v0.2.2',
+      'v1alpha2-main',
+    ]);
   });
 
   const cases: [string, string, RegExp][] = [
-    ['unknown field', cosi86.replace('  rpc: create\n', '  rpc: create\n  rcp: create\n'), /spec\.rcp: unknown field "rcp"/],
+    [
+      'unknown field',
+      cosi86.replace('  rpc: create\n', '  rpc: create\n  rcp: create\n'),
+      /spec\.rcp: unknown field "rcp"/,
+    ],
     ['bad rpc', cosi86.replace('  rpc: create\n', '  rpc: created\n'), /spec\.rpc: must be one of/],
     ['bad window', cosi86.replace('window: 60s', 'window: 1h'), /spec\.window/],
-    ['duplicate variant', cosi86.replace('sidecar: v1alpha1-v0.2.2', 'sidecar: v1alpha1-v0.1.0'), /is listed twice/],
+    [
+      'duplicate variant',
+      cosi86.replace('sidecar: v1alpha1-v0.2.2', 'sidecar: v1alpha1-v0.1.0'),
+      /is listed twice/,
+    ],
     ['bad outcome', cosi86.replace('outcome: terminal', 'outcome: stops'), /expect\.outcome: must be one of/],
-    ['terminal with 2 attempts', cosi86.replace('attempts: 1', 'attempts: 2'), /terminal outcome means exactly one attempt/],
-    ['within longer than window', cosi86.replace('window: 60s', 'window: 30s'), /within: is longer than the scenario's window/],
+    [
+      'terminal with 2 attempts',
+      cosi86.replace('attempts: 1', 'attempts: 2'),
+      /terminal outcome means exactly one attempt/,
+    ],
+    [
+      'within longer than window',
+      cosi86.replace('window: 60s', 'window: 30s'),
+      /within: is longer than the scenario's window/,
+    ],
     ['YAML syntax', `${cosi86}\n  : [\n`, /YAML syntax error/],
-    ['missing metadata.name', cosi86.replace('  name: cosi-86\n', ''), /metadata\.name: missing required field/],
-    ['reserved parameter', cosi86.replace('      backend: s3\n  bucketClaim', '      cosi-chaos.io/scenario: x\n  bucketClaim'), /is set by the harness/],
+    [
+      'missing metadata.name',
+      cosi86.replace('  name: cosi-86\n', ''),
+      /metadata\.name: missing required field/,
+    ],
+    [
+      'reserved parameter',
+      cosi86.replace('      backend: s3\n  bucketClaim', '      cosi-chaos.io/scenario: x\n  bucketClaim'),
+      /is set by the harness/,
+    ],
   ];
   for (const [name, text, message] of cases) {
     it(`rejects ${name} with file, line and path`, () => {
@@ -52,7 +81,11 @@ describe('scenario loader', () => {
     const { writeFile, rm } = await import('node:fs/promises');
     await writeFile(bad, cosi86.replace('  rpc: create\n', '  rpc: created\n'));
     try {
-      const res = await execa(process.execPath, [join(root, 'bin', 'cosi-chaos.js'), 'run', bad, '--out', join(root, '.scratch-out')], { reject: false });
+      const res = await execa(
+        process.execPath,
+        [join(root, 'bin', 'cosi-chaos.js'), 'run', bad, '--out', join(root, '.scratch-out')],
+        { reject: false },
+      );
       expect(res.exitCode).toBe(2);
       expect(res.stderr.trim().split('\n')).toHaveLength(1);
       expect(res.stderr).toMatch(/\.scratch-bad-scenario\.yaml:\d+: spec\.rpc/);
@@ -64,10 +97,16 @@ describe('scenario loader', () => {
 
   it('the CLI exits 2 on a bad --window and an unknown --sidecar', async () => {
     const cli = join(root, 'bin', 'cosi-chaos.js');
-    const a = await execa(process.execPath, [cli, 'run', 'scenarios', '--window', 'soon'], { reject: false, cwd: root });
+    const a = await execa(process.execPath, [cli, 'run', 'scenarios', '--window', 'soon'], {
+      reject: false,
+      cwd: root,
+    });
     expect(a.exitCode).toBe(2);
     expect(a.stderr).toMatch(/--window "soon"/);
-    const b = await execa(process.execPath, [cli, 'run', 'scenarios', '--sidecar', 'v9'], { reject: false, cwd: root });
+    const b = await execa(process.execPath, [cli, 'run', 'scenarios', '--sidecar', 'v9'], {
+      reject: false,
+      cwd: root,
+    });
     expect(b.exitCode).toBe(2);
     expect(b.stderr).toMatch(/--sidecar "v9" is not one of/);
   });

@@ -1,8 +1,8 @@
-import { readFile, readdir, stat } from 'node:fs/promises';
+import { readdir, readFile, stat } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { join, resolve } from 'node:path';
 import { Ajv, type ErrorObject } from 'ajv';
-import { isNode, LineCounter, parseDocument, type Document } from 'yaml';
+import { type Document, isNode, LineCounter, parseDocument } from 'yaml';
 import { parseDuration } from './duration.ts';
 import { ScenarioError } from './scenario-error.ts';
 import type { Expectation, Scenario, ScenarioVariant } from './scenario-types.ts';
@@ -24,8 +24,12 @@ function lineOf(doc: Document, lc: LineCounter, path: (string | number)[]): numb
 }
 
 function pathOf(err: ErrorObject): (string | number)[] {
-  const parts = err.instancePath.split('/').slice(1).map((p) => (/^\d+$/.test(p) ? Number(p) : p.replace(/~1/g, '/').replace(/~0/g, '~')));
-  if (err.keyword === 'additionalProperties') parts.push((err.params as { additionalProperty: string }).additionalProperty);
+  const parts = err.instancePath
+    .split('/')
+    .slice(1)
+    .map((p) => (/^\d+$/.test(p) ? Number(p) : p.replace(/~1/g, '/').replace(/~0/g, '~')));
+  if (err.keyword === 'additionalProperties')
+    parts.push((err.params as { additionalProperty: string }).additionalProperty);
   if (err.keyword === 'required') parts.push((err.params as { missingProperty: string }).missingProperty);
   return parts;
 }
@@ -52,7 +56,12 @@ export function parseScenario(text: string, file: string): Scenario {
   if (doc.errors.length) {
     const e = doc.errors[0];
     const line = e?.linePos?.[0]?.line ?? (e ? lc.linePos(e.pos[0]).line : undefined);
-    throw new ScenarioError(file, line, '', `YAML syntax error: ${e?.message.split('\n')[0]?.replace(/ at line \d+, column \d+:?$/, '')}`);
+    throw new ScenarioError(
+      file,
+      line,
+      '',
+      `YAML syntax error: ${e?.message.split('\n')[0]?.replace(/ at line \d+, column \d+:?$/, '')}`,
+    );
   }
   const data = doc.toJS() as unknown;
   if (!validate(data)) {
@@ -66,7 +75,11 @@ export function parseScenario(text: string, file: string): Scenario {
       rpc: Scenario['rpc'];
       window?: string;
       rules: Record<string, unknown>[];
-      bucketClass: { name: string; deletionPolicy?: 'Retain' | 'Delete'; parameters?: Record<string, string> };
+      bucketClass: {
+        name: string;
+        deletionPolicy?: 'Retain' | 'Delete';
+        parameters?: Record<string, string>;
+      };
       bucketClaim: { name: string; namespace?: string; protocols?: string[] };
       variants: ScenarioVariant[];
     };
@@ -76,7 +89,12 @@ export function parseScenario(text: string, file: string): Scenario {
   raw.spec.variants.forEach((v, i) => {
     if (seen.has(v.sidecar)) {
       const path = ['spec', 'variants', i, 'sidecar'];
-      throw new ScenarioError(file, lineOf(doc, lc, path), path.join('.'), `variant "${v.sidecar}" is listed twice`);
+      throw new ScenarioError(
+        file,
+        lineOf(doc, lc, path),
+        path.join('.'),
+        `variant "${v.sidecar}" is listed twice`,
+      );
     }
     seen.add(v.sidecar);
     checkExpectation(v.expect, file, doc, lc, ['spec', 'variants', i, 'expect'], windowMs);

@@ -30,7 +30,8 @@ export const BUILTIN_VARIANTS: SidecarVariant[] = [
   {
     name: 'v1alpha1-cosi86',
     era: 'v1alpha1',
-    description: 'COSI-86 sidecar, provisioner-sidecar commit 6a5a12cb56ed (image v20241219-v0.1.0-60-g6a5a12c)',
+    description:
+      'COSI-86 sidecar, provisioner-sidecar commit 6a5a12cb56ed (image v20241219-v0.1.0-60-g6a5a12c)',
     naming: 'class-plus-uid',
     recipe: SIDECAR_COSI_86,
   },
@@ -59,7 +60,10 @@ export const BUILTIN_VARIANTS: SidecarVariant[] = [
 ];
 
 /** Variant names accepted by `--sidecar`: an era selects all of its variants. */
-export function selectVariants(selector: string | undefined, all: SidecarVariant[] = BUILTIN_VARIANTS): SidecarVariant[] {
+export function selectVariants(
+  selector: string | undefined,
+  all: SidecarVariant[] = BUILTIN_VARIANTS,
+): SidecarVariant[] {
   if (!selector) return all;
   const byEra = all.filter((v) => v.era === selector);
   if (byEra.length) return byEra;

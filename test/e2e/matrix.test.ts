@@ -15,7 +15,17 @@ describe('matrix: four variants, COSI-86 cell and a 3-then-OK cell', () => {
 
   beforeAll(async () => {
     out = await mkdtemp(join(tmpdir(), 'cosi-chaos-matrix-'));
-    const run = await startCli(['matrix', '--codes', 'InvalidArgument,Unavailable', '--rpcs', 'create', '--window', '45s', '--out', out]);
+    const run = await startCli([
+      'matrix',
+      '--codes',
+      'InvalidArgument,Unavailable',
+      '--rpcs',
+      'create',
+      '--window',
+      '45s',
+      '--out',
+      out,
+    ]);
     log = String(run.all);
     exitCode = run.exitCode;
     results = JSON.parse(await readFile(join(out, 'results.json'), 'utf8')) as RunResults;
@@ -26,7 +36,13 @@ describe('matrix: four variants, COSI-86 cell and a 3-then-OK cell', () => {
   });
 
   const cell = (variant: string, code: string, pattern: 'always' | 'then-ok'): ScenarioResult => {
-    const r = results.scenarios.find((s) => s.variant === variant && s.cell?.code === code && s.cell.rpc === 'create' && s.cell.pattern === pattern);
+    const r = results.scenarios.find(
+      (s) =>
+        s.variant === variant &&
+        s.cell?.code === code &&
+        s.cell.rpc === 'create' &&
+        s.cell.pattern === pattern,
+    );
     if (!r) throw new Error(`no ${variant} ${code} ${pattern} cell:\n${log}`);
     return r;
   };
