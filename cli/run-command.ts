@@ -107,7 +107,7 @@ export async function runCommand(
   const { results, resultsFile } = await writeRunOutputs(outDir, run.value);
   log(renderResultTable(results));
   log(
-    `\nresults: ${resultsFile} (+ .md, .xml, .html; logs in ${join(outDir, 'logs')}); ` +
+    `\nresults: ${resultsFile} (+ .md, .junit.xml, .html; logs in ${join(outDir, 'logs')}); ` +
       `${((Date.now() - started) / 1000).toFixed(1)} s from start to verdict`,
   );
   if (run.interrupted) return EXIT.interrupted;

@@ -14,6 +14,7 @@ import type { Scenario, ScenarioVariant } from '../scenarios/scenario-types.ts';
 import type { SidecarVariant } from '../variants/sidecar-variants.ts';
 import { provisionBinary, unavailableReason } from './binary-provisioner.ts';
 import { classifyAttempts } from './outcome.ts';
+import type { ScenarioEnvironment } from './scenario-environment.ts';
 import { type EnvironmentMember, V1alpha1Environment } from './v1alpha1-environment.ts';
 import { budgetExceeded, checkExpectation, describeExpectation, verdictOf } from './verdict.ts';
 
@@ -22,6 +23,15 @@ export interface RunProgress {
   phase(name: string, detail?: string): void;
   attempts(scenario: string, variant: string, n: number): void;
 }
+
+/** Starts one environment for a group of variants (see SuiteOptions.startEnvironment). */
+export type EnvironmentStarter = (args: {
+  members: EnvironmentMember[];
+  scenarios: Scenario[];
+  logDir: string;
+  binaries: { etcd: string; kubeApiServer: string };
+  progress: (detail: string) => void;
+}) => Promise<ScenarioEnvironment>;
 
 /** Resolves a variant to a sidecar binary (build, patch+build, or a user path); throws when it cannot. */
 export type SidecarResolver = (
@@ -42,6 +52,11 @@ export interface SuiteOptions {
    * variant. The matrix puts all variants together and isolates cells known to crash a sidecar.
    */
   environmentKey?: (scenario: Scenario, variant: SidecarVariant) => string;
+  /**
+   * Starts the cluster a group of variants runs in; defaults to a local control plane (etcd + kube-apiserver
+   * child processes) with the sidecars as child processes. Other backends (kind, an existing cluster) plug in here.
+   */
+  startEnvironment?: EnvironmentStarter;
   /** How to get each variant's binary; defaults to building its recipe. */
   resolveSidecar?: SidecarResolver;
   progress?: RunProgress;
@@ -57,7 +72,7 @@ interface Slot {
   scenario: Scenario;
   variant: SidecarVariant;
   spec: ScenarioVariant;
-  env?: V1alpha1Environment;
+  env?: ScenarioEnvironment;
   state: SlotState;
   stateSince: number;
   appliedAt?: number;
@@ -116,7 +131,7 @@ export async function runSuite(opts: SuiteOptions): Promise<RunResults> {
     }
   }
   const usedVariants = opts.variants.filter((v) => slots.some((s) => s.variant === v));
-  const envs: V1alpha1Environment[] = [];
+  const envs: ScenarioEnvironment[] = [];
   const unavailable = new Map<string, string>();
   const results: ScenarioResult[] = [];
   // go's own per-module lines are left out: the phases and the heartbeat say enough.
@@ -165,13 +180,16 @@ export async function runSuite(opts: SuiteOptions): Promise<RunResults> {
       groups.set(key, g);
     }
     for (const [key, g] of groups) {
-      const env = await V1alpha1Environment.start(
-        g.members,
-        { etcd: etcd.path, kubeApiServer: api.path },
-        g.scenarios,
-        join(opts.outDir, 'logs', key),
-        (d) => progress?.phase('start', d),
-      );
+      const start =
+        opts.startEnvironment ??
+        ((a) => V1alpha1Environment.start(a.members, a.binaries, a.scenarios, a.logDir, a.progress));
+      const env = await start({
+        members: g.members,
+        scenarios: g.scenarios,
+        logDir: join(opts.outDir, 'logs', key),
+        binaries: { etcd: etcd.path, kubeApiServer: api.path },
+        progress: (d) => progress?.phase('start', d),
+      });
       envs.push(env);
       for (const slot of slots)
         if (groups.get(keyOf(slot.scenario, slot.variant)) === g && env.members.has(slot.variant.name))
@@ -189,7 +207,7 @@ export async function runSuite(opts: SuiteOptions): Promise<RunResults> {
     const applier = async () => {
       while (nextSlot < live.length) {
         const slot = live[nextSlot++] as Slot;
-        await (slot.env as V1alpha1Environment).applyScenario(slot.scenario, slot.variant.name);
+        await (slot.env as ScenarioEnvironment).applyScenario(slot.scenario, slot.variant.name);
         const now = Date.now();
         slot.stateSince = now;
         if ((slot.scenario.trigger ?? 'apply') === 'apply') {
@@ -222,13 +240,13 @@ export async function runSuite(opts: SuiteOptions): Promise<RunResults> {
         live,
         envs,
         (slot) =>
-          byVariant.get(`${envs.indexOf(slot.env as V1alpha1Environment)}/${slot.variant.name}`) ?? [],
+          byVariant.get(`${envs.indexOf(slot.env as ScenarioEnvironment)}/${slot.variant.name}`) ?? [],
       );
       for (const slot of live) {
         if (slot.state !== 'observing' || slot.certainAt !== undefined) continue;
         const before = slot.attempts.length;
         const calls =
-          byVariant.get(`${envs.indexOf(slot.env as V1alpha1Environment)}/${slot.variant.name}`) ?? [];
+          byVariant.get(`${envs.indexOf(slot.env as ScenarioEnvironment)}/${slot.variant.name}`) ?? [];
         slot.attempts = attemptsFor(calls, slot.scenario, slot.appliedAt as number);
         if (slot.attempts.length !== before)
           progress?.attempts(slot.scenario.name, slot.variant.name, slot.attempts.length);
@@ -257,7 +275,7 @@ export async function runSuite(opts: SuiteOptions): Promise<RunResults> {
 }
 
 // Stops every environment in parallel and returns what failed (a failure mid-run is not masked by teardown).
-async function stopAll(envs: V1alpha1Environment[], progress?: RunProgress): Promise<unknown[]> {
+async function stopAll(envs: ScenarioEnvironment[], progress?: RunProgress): Promise<unknown[]> {
   progress?.phase('stop', 'stopping sidecars, drivers and control planes');
   const errors: unknown[] = [];
   await Promise.all(envs.map((env) => env.stop().catch((e: unknown) => errors.push(e))));
@@ -277,12 +295,12 @@ function isUnavailable(err: unknown, v: SidecarVariant): boolean {
 // BucketAccess granted), delete it. The slot's window opens at its trigger.
 async function advanceTriggers(
   live: Slot[],
-  envs: V1alpha1Environment[],
+  envs: ScenarioEnvironment[],
   journalOf: (slot: Slot) => DriverCall[],
 ): Promise<void> {
   const waiting = live.filter((s) => s.state === 'waiting-bucket' || s.state === 'waiting-grant');
   if (!waiting.length) return;
-  const ready = new Map<V1alpha1Environment, Awaited<ReturnType<V1alpha1Environment['readiness']>>>();
+  const ready = new Map<ScenarioEnvironment, Awaited<ReturnType<ScenarioEnvironment['readiness']>>>();
   for (const env of envs)
     ready.set(
       env,
@@ -291,7 +309,7 @@ async function advanceTriggers(
         .catch(() => ({ readyClaims: new Set<string>(), grantedAccesses: new Set<string>() })),
     );
   for (const slot of waiting) {
-    const env = slot.env as V1alpha1Environment;
+    const env = slot.env as ScenarioEnvironment;
     const s = slot.scenario;
     const names = env.namesFor(s, slot.variant.name);
     const r = ready.get(env);

@@ -1,7 +1,7 @@
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { CoordinationV1Api, CoreV1Api, CustomObjectsApi, KubeConfig } from '@kubernetes/client-node';
+import { CoordinationV1Api, KubeConfig } from '@kubernetes/client-node';
 import { LocalControlPlane } from '../control-plane/local-control-plane.ts';
 import { BucketClaimProvisioner } from '../cosi/bucket-claim-provisioner.ts';
 import { installCrds, v1alpha1CrdManifests } from '../cosi/crd-installer.ts';
@@ -12,14 +12,14 @@ import { startSidecar } from '../cosi/sidecar-process.ts';
 import { MockDriverProcess } from '../driver/mock-driver-process.ts';
 import type { ManagedProcess } from '../process/managed-process.ts';
 import { ProcessStartError } from '../process/process-errors.ts';
-import type { EventSummary, ObjectStatus } from '../results/run-results.ts';
 import { SCENARIO_PARAMETER } from '../scenarios/scenario-loader.ts';
 import type { Scenario } from '../scenarios/scenario-types.ts';
 import type { SidecarVariant } from '../variants/sidecar-variants.ts';
+import { driverNameFor, ScenarioEnvironment, type VariantHandle } from './scenario-environment.ts';
+
+export { driverNameFor } from './scenario-environment.ts';
 
 const SYSTEM_NS = 'cosi-chaos-system';
-const GROUP = 'objectstorage.k8s.io';
-const V = 'v1alpha1';
 
 export interface EnvironmentBinaries {
   etcd: string;
@@ -30,11 +30,6 @@ export interface EnvironmentBinaries {
 export interface EnvironmentMember {
   variant: SidecarVariant;
   sidecarBinary: string;
-}
-
-/** Driver name for a variant: DNS-label safe, since the sidecar derives its Lease name from it. */
-export function driverNameFor(variant: string): string {
-  return `${variant.toLowerCase().replace(/[^a-z0-9-]/g, '-')}.cosi-chaos.io`;
 }
 
 /** Rules of every scenario for one variant, each scoped to its scenario through the class parameter. */
@@ -51,7 +46,7 @@ export function scopedRules(scenarios: Scenario[], variant: string): Record<stri
 }
 
 /** A variant's running parts inside an environment. */
-export class VariantRuntime {
+export class VariantRuntime implements VariantHandle {
   restarts = 0;
   restartTimes: number[] = [];
   watching = true;
@@ -97,26 +92,24 @@ export class VariantRuntime {
   }
 }
 
-/** Names of a scenario's objects for one variant; several variants share a control plane. */
-export interface ObjectNames {
-  className: string;
-  claimName: string;
-  accessClassName?: string;
-  accessName?: string;
-}
-
 /**
  * One v1alpha1 control plane with one or more sidecar variants: etcd + kube-apiserver with the v1alpha1 CRDs,
  * the claim provisioner (controller role), and per variant its own mock driver socket, driver name,
  * ServiceAccount and real sidecar process.
  */
-export class V1alpha1Environment {
+export class V1alpha1Environment extends ScenarioEnvironment {
   private constructor(
     readonly controlPlane: LocalControlPlane,
     private readonly provisioner: BucketClaimProvisioner,
-    readonly members: Map<string, VariantRuntime>,
+    private readonly runtimes: Map<string, VariantRuntime>,
     readonly logDir: string,
-  ) {}
+  ) {
+    super(runtimes);
+  }
+
+  kubeConfig(): KubeConfig {
+    return this.controlPlane.adminKubeConfig();
+  }
 
   static async start(
     members: EnvironmentMember[],
@@ -201,12 +194,6 @@ export class V1alpha1Environment {
     }
   }
 
-  member(variant: string): VariantRuntime {
-    const rt = this.members.get(variant);
-    if (!rt) throw new Error(`variant ${variant} is not part of this environment`);
-    return rt;
-  }
-
   /** The sidecar is serving once it has called DriverGetInfo and holds its leader Lease. */
   private async waitForSidecar(rt: VariantRuntime, timeoutMs = 60_000): Promise<void> {
     const deadline = Date.now() + timeoutMs;
@@ -235,223 +222,11 @@ export class V1alpha1Environment {
     );
   }
 
-  /** Object names for a scenario and variant: exact when the variant is alone here, suffixed otherwise. */
-  namesFor(s: Scenario, variant: string): ObjectNames {
-    const suffix = this.members.size > 1 ? `-${this.member(variant).index}` : '';
-    return {
-      className: `${s.bucketClass.name}${suffix}`,
-      claimName: `${s.bucketClaim.name}${suffix}`,
-      accessClassName: s.access ? `${s.access.className}${suffix}` : undefined,
-      accessName: s.access ? `${s.access.name}${suffix}` : undefined,
-    };
-  }
-
-  /** Creates the scenario's BucketClass (driver = the variant's mock driver) and BucketClaim, and access class. */
-  async applyScenario(s: Scenario, variant: string): Promise<void> {
-    const n = this.namesFor(s, variant);
-    const driverName = driverNameFor(variant);
-    const objects: object[] = [
-      {
-        apiVersion: `${GROUP}/${V}`,
-        kind: 'BucketClass',
-        metadata: { name: n.className },
-        driverName,
-        deletionPolicy: s.bucketClass.deletionPolicy,
-        parameters: { ...s.bucketClass.parameters, [SCENARIO_PARAMETER]: s.name },
-      },
-      {
-        apiVersion: `${GROUP}/${V}`,
-        kind: 'BucketClaim',
-        metadata: { name: n.claimName, namespace: s.bucketClaim.namespace },
-        spec: { bucketClassName: n.className, protocols: s.bucketClaim.protocols },
-      },
-    ];
-    if (s.access) {
-      objects.push({
-        apiVersion: `${GROUP}/${V}`,
-        kind: 'BucketAccessClass',
-        metadata: { name: n.accessClassName },
-        driverName,
-        authenticationType: 'Key',
-        parameters: { ...s.access.parameters, [SCENARIO_PARAMETER]: s.name },
-      });
-    }
-    await applyObjects(this.controlPlane.adminKubeConfig(), objects as never);
-  }
-
-  private api(): CustomObjectsApi {
-    return this.controlPlane.adminKubeConfig().makeApiClient(CustomObjectsApi);
-  }
-
-  /** True once the sidecar has created the claim's bucket (claim status bucketReady). */
-  async claimReady(s: Scenario, variant: string): Promise<boolean> {
-    const n = this.namesFor(s, variant);
-    const claim = (await this.api()
-      .getNamespacedCustomObject({
-        group: GROUP,
-        version: V,
-        namespace: s.bucketClaim.namespace,
-        plural: 'bucketclaims',
-        name: n.claimName,
-      })
-      .catch(() => undefined)) as { status?: { bucketReady?: boolean } } | undefined;
-    return claim?.status?.bucketReady === true;
-  }
-
-  /** True once the sidecar has granted the scenario's BucketAccess. */
-  async accessGranted(s: Scenario, variant: string): Promise<boolean> {
-    const n = this.namesFor(s, variant);
-    const ba = (await this.api()
-      .getNamespacedCustomObject({
-        group: GROUP,
-        version: V,
-        namespace: s.bucketClaim.namespace,
-        plural: 'bucketaccesses',
-        name: n.accessName as string,
-      })
-      .catch(() => undefined)) as { status?: { accessGranted?: boolean } } | undefined;
-    return ba?.status?.accessGranted === true;
-  }
-
-  /** One read of every claim and access: which claims are ready and which accesses granted, by name. */
-  async readiness(): Promise<{ readyClaims: Set<string>; grantedAccesses: Set<string> }> {
-    const api = this.api();
-    type Item = {
-      metadata: { name: string; namespace: string };
-      status?: { bucketReady?: boolean; accessGranted?: boolean };
-    };
-    const claims = (await api.listClusterCustomObject({
-      group: GROUP,
-      version: V,
-      plural: 'bucketclaims',
-    })) as { items: Item[] };
-    const accesses = (await api.listClusterCustomObject({
-      group: GROUP,
-      version: V,
-      plural: 'bucketaccesses',
-    })) as { items: Item[] };
-    return {
-      readyClaims: new Set(
-        claims.items
-          .filter((c) => c.status?.bucketReady)
-          .map((c) => `${c.metadata.namespace}/${c.metadata.name}`),
-      ),
-      grantedAccesses: new Set(
-        accesses.items
-          .filter((a) => a.status?.accessGranted)
-          .map((a) => `${a.metadata.namespace}/${a.metadata.name}`),
-      ),
-    };
-  }
-
-  async deleteClaim(s: Scenario, variant: string): Promise<void> {
-    const n = this.namesFor(s, variant);
-    await this.api().deleteNamespacedCustomObject({
-      group: GROUP,
-      version: V,
-      namespace: s.bucketClaim.namespace,
-      plural: 'bucketclaims',
-      name: n.claimName,
-    });
-  }
-
-  async createAccess(s: Scenario, variant: string): Promise<void> {
-    const n = this.namesFor(s, variant);
-    await this.api().createNamespacedCustomObject({
-      group: GROUP,
-      version: V,
-      namespace: s.bucketClaim.namespace,
-      plural: 'bucketaccesses',
-      body: {
-        apiVersion: `${GROUP}/${V}`,
-        kind: 'BucketAccess',
-        metadata: { name: n.accessName, namespace: s.bucketClaim.namespace },
-        spec: {
-          bucketClaimName: n.claimName,
-          bucketAccessClassName: n.accessClassName,
-          credentialsSecretName: `${n.accessName}-creds`,
-          protocol: 'S3',
-        },
-      },
-    });
-  }
-
-  async deleteAccess(s: Scenario, variant: string): Promise<void> {
-    const n = this.namesFor(s, variant);
-    await this.api().deleteNamespacedCustomObject({
-      group: GROUP,
-      version: V,
-      namespace: s.bucketClaim.namespace,
-      plural: 'bucketaccesses',
-      name: n.accessName as string,
-    });
-  }
-
-  /** Bucket, BucketClaim (and BucketAccess) status and the Events on them, at the end of the window. */
-  async inspect(s: Scenario, variant: string): Promise<{ objects: ObjectStatus[]; events: EventSummary[] }> {
-    const n = this.namesFor(s, variant);
-    const kc = this.controlPlane.adminKubeConfig();
-    const co = kc.makeApiClient(CustomObjectsApi);
-    const core = kc.makeApiClient(CoreV1Api);
-    const ns = s.bucketClaim.namespace;
-    const objects: ObjectStatus[] = [];
-    const names = [n.claimName];
-    const claim = (await co
-      .getNamespacedCustomObject({
-        group: GROUP,
-        version: V,
-        namespace: ns,
-        plural: 'bucketclaims',
-        name: n.claimName,
-      })
-      .catch(() => undefined)) as { status?: Record<string, unknown> } | undefined;
-    if (claim)
-      objects.push({ kind: 'BucketClaim', name: n.claimName, namespace: ns, status: claim.status ?? {} });
-    const bucketName = claim?.status?.bucketName as string | undefined;
-    if (bucketName) {
-      names.push(bucketName);
-      const bucket = (await co
-        .getClusterCustomObject({ group: GROUP, version: V, plural: 'buckets', name: bucketName })
-        .catch(() => undefined)) as { status?: Record<string, unknown> } | undefined;
-      if (bucket) objects.push({ kind: 'Bucket', name: bucketName, status: bucket.status ?? {} });
-    }
-    if (n.accessName) {
-      names.push(n.accessName);
-      const ba = (await co
-        .getNamespacedCustomObject({
-          group: GROUP,
-          version: V,
-          namespace: ns,
-          plural: 'bucketaccesses',
-          name: n.accessName,
-        })
-        .catch(() => undefined)) as { status?: Record<string, unknown> } | undefined;
-      if (ba)
-        objects.push({ kind: 'BucketAccess', name: n.accessName, namespace: ns, status: ba.status ?? {} });
-    }
-    const events: EventSummary[] = [];
-    for (const name of names) {
-      const list = await core
-        .listEventForAllNamespaces({ fieldSelector: `involvedObject.name=${name}` })
-        .catch(() => ({ items: [] }));
-      for (const ev of list.items) {
-        events.push({
-          object: `${ev.involvedObject.kind}/${name}`,
-          type: ev.type ?? '',
-          reason: ev.reason ?? '',
-          message: ev.message ?? '',
-          count: ev.series?.count ?? ev.count ?? 1,
-        });
-      }
-    }
-    return { objects, events };
-  }
-
   async stop(): Promise<void> {
     const errors: unknown[] = [];
     // In parallel: each sidecar may use its whole SIGTERM grace period.
     await Promise.all(
-      [...this.members.values()].map((rt) => rt.stop().catch((e: unknown) => errors.push(e))),
+      [...this.runtimes.values()].map((rt) => rt.stop().catch((e: unknown) => errors.push(e))),
     );
     for (const step of [() => this.provisioner.stop(), () => this.controlPlane.stop()]) {
       await step().catch((e: unknown) => errors.push(e));

@@ -1,0 +1,236 @@
+import { CoreV1Api, CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
+import { applyObjects } from '../cosi/kube-apply.ts';
+import type { DriverAdminClient } from '../driver/driver-admin-client.ts';
+import type { EventSummary, ObjectStatus } from '../results/run-results.ts';
+import { SCENARIO_PARAMETER } from '../scenarios/scenario-loader.ts';
+import type { Scenario } from '../scenarios/scenario-types.ts';
+import type { SidecarVariant } from '../variants/sidecar-variants.ts';
+
+const GROUP = 'objectstorage.k8s.io';
+const V = 'v1alpha1';
+
+/** Driver name for a variant: DNS-label safe, since the sidecar derives its Lease name from it. */
+export function driverNameFor(variant: string): string {
+  return `${variant.toLowerCase().replace(/[^a-z0-9-]/g, '-')}.cosi-chaos.io`;
+}
+
+/** What the runner needs of one variant inside an environment: its driver's journal and its restarts. */
+export interface VariantHandle {
+  readonly variant: SidecarVariant;
+  /** Position in the environment; suffixes object names when several variants share it. */
+  readonly index: number;
+  readonly driver: { readonly admin: DriverAdminClient };
+  readonly restarts: number;
+  readonly restartTimes: number[];
+}
+
+/** Names of a scenario's objects for one variant; several variants share a cluster. */
+export interface ObjectNames {
+  className: string;
+  claimName: string;
+  accessClassName?: string;
+  accessName?: string;
+}
+
+/**
+ * A cluster with the v1alpha1 COSI API and one or more sidecar variants, each with its own mock driver: the
+ * scenario objects are created, triggered and inspected here the same way whatever runs the cluster (local
+ * control plane, kind, an existing cluster).
+ */
+export abstract class ScenarioEnvironment {
+  constructor(readonly members: Map<string, VariantHandle>) {}
+
+  /** Credentials the harness uses for scenario objects. */
+  abstract kubeConfig(): KubeConfig;
+
+  /** Stops everything this environment started. */
+  abstract stop(): Promise<void>;
+
+  member(variant: string): VariantHandle {
+    const rt = this.members.get(variant);
+    if (!rt) throw new Error(`variant ${variant} is not part of this environment`);
+    return rt;
+  }
+
+  /** Object names for a scenario and variant: exact when the variant is alone here, suffixed otherwise. */
+  namesFor(s: Scenario, variant: string): ObjectNames {
+    const suffix = this.members.size > 1 ? `-${this.member(variant).index}` : '';
+    return {
+      className: `${s.bucketClass.name}${suffix}`,
+      claimName: `${s.bucketClaim.name}${suffix}`,
+      accessClassName: s.access ? `${s.access.className}${suffix}` : undefined,
+      accessName: s.access ? `${s.access.name}${suffix}` : undefined,
+    };
+  }
+
+  /** Creates the scenario's BucketClass (driver = the variant's mock driver) and BucketClaim, and access class. */
+  async applyScenario(s: Scenario, variant: string): Promise<void> {
+    const n = this.namesFor(s, variant);
+    const driverName = driverNameFor(variant);
+    const objects: object[] = [
+      {
+        apiVersion: `${GROUP}/${V}`,
+        kind: 'BucketClass',
+        metadata: { name: n.className },
+        driverName,
+        deletionPolicy: s.bucketClass.deletionPolicy,
+        parameters: { ...s.bucketClass.parameters, [SCENARIO_PARAMETER]: s.name },
+      },
+      {
+        apiVersion: `${GROUP}/${V}`,
+        kind: 'BucketClaim',
+        metadata: { name: n.claimName, namespace: s.bucketClaim.namespace },
+        spec: { bucketClassName: n.className, protocols: s.bucketClaim.protocols },
+      },
+    ];
+    if (s.access) {
+      objects.push({
+        apiVersion: `${GROUP}/${V}`,
+        kind: 'BucketAccessClass',
+        metadata: { name: n.accessClassName },
+        driverName,
+        authenticationType: 'Key',
+        parameters: { ...s.access.parameters, [SCENARIO_PARAMETER]: s.name },
+      });
+    }
+    await applyObjects(this.kubeConfig(), objects as never);
+  }
+
+  private api(): CustomObjectsApi {
+    return this.kubeConfig().makeApiClient(CustomObjectsApi);
+  }
+
+  /** One read of every claim and access: which claims are ready and which accesses granted, by name. */
+  async readiness(): Promise<{ readyClaims: Set<string>; grantedAccesses: Set<string> }> {
+    const api = this.api();
+    type Item = {
+      metadata: { name: string; namespace: string };
+      status?: { bucketReady?: boolean; accessGranted?: boolean };
+    };
+    const claims = (await api.listClusterCustomObject({
+      group: GROUP,
+      version: V,
+      plural: 'bucketclaims',
+    })) as { items: Item[] };
+    const accesses = (await api.listClusterCustomObject({
+      group: GROUP,
+      version: V,
+      plural: 'bucketaccesses',
+    })) as { items: Item[] };
+    return {
+      readyClaims: new Set(
+        claims.items
+          .filter((c) => c.status?.bucketReady)
+          .map((c) => `${c.metadata.namespace}/${c.metadata.name}`),
+      ),
+      grantedAccesses: new Set(
+        accesses.items
+          .filter((a) => a.status?.accessGranted)
+          .map((a) => `${a.metadata.namespace}/${a.metadata.name}`),
+      ),
+    };
+  }
+
+  async deleteClaim(s: Scenario, variant: string): Promise<void> {
+    const n = this.namesFor(s, variant);
+    await this.api().deleteNamespacedCustomObject({
+      group: GROUP,
+      version: V,
+      namespace: s.bucketClaim.namespace,
+      plural: 'bucketclaims',
+      name: n.claimName,
+    });
+  }
+
+  async createAccess(s: Scenario, variant: string): Promise<void> {
+    const n = this.namesFor(s, variant);
+    await this.api().createNamespacedCustomObject({
+      group: GROUP,
+      version: V,
+      namespace: s.bucketClaim.namespace,
+      plural: 'bucketaccesses',
+      body: {
+        apiVersion: `${GROUP}/${V}`,
+        kind: 'BucketAccess',
+        metadata: { name: n.accessName, namespace: s.bucketClaim.namespace },
+        spec: {
+          bucketClaimName: n.claimName,
+          bucketAccessClassName: n.accessClassName,
+          credentialsSecretName: `${n.accessName}-creds`,
+          protocol: 'S3',
+        },
+      },
+    });
+  }
+
+  async deleteAccess(s: Scenario, variant: string): Promise<void> {
+    const n = this.namesFor(s, variant);
+    await this.api().deleteNamespacedCustomObject({
+      group: GROUP,
+      version: V,
+      namespace: s.bucketClaim.namespace,
+      plural: 'bucketaccesses',
+      name: n.accessName as string,
+    });
+  }
+
+  /** Bucket, BucketClaim (and BucketAccess) status and the Events on them, at the end of the window. */
+  async inspect(s: Scenario, variant: string): Promise<{ objects: ObjectStatus[]; events: EventSummary[] }> {
+    const n = this.namesFor(s, variant);
+    const kc = this.kubeConfig();
+    const co = kc.makeApiClient(CustomObjectsApi);
+    const core = kc.makeApiClient(CoreV1Api);
+    const ns = s.bucketClaim.namespace;
+    const objects: ObjectStatus[] = [];
+    const names = [n.claimName];
+    const claim = (await co
+      .getNamespacedCustomObject({
+        group: GROUP,
+        version: V,
+        namespace: ns,
+        plural: 'bucketclaims',
+        name: n.claimName,
+      })
+      .catch(() => undefined)) as { status?: Record<string, unknown> } | undefined;
+    if (claim)
+      objects.push({ kind: 'BucketClaim', name: n.claimName, namespace: ns, status: claim.status ?? {} });
+    const bucketName = claim?.status?.bucketName as string | undefined;
+    if (bucketName) {
+      names.push(bucketName);
+      const bucket = (await co
+        .getClusterCustomObject({ group: GROUP, version: V, plural: 'buckets', name: bucketName })
+        .catch(() => undefined)) as { status?: Record<string, unknown> } | undefined;
+      if (bucket) objects.push({ kind: 'Bucket', name: bucketName, status: bucket.status ?? {} });
+    }
+    if (n.accessName) {
+      names.push(n.accessName);
+      const ba = (await co
+        .getNamespacedCustomObject({
+          group: GROUP,
+          version: V,
+          namespace: ns,
+          plural: 'bucketaccesses',
+          name: n.accessName,
+        })
+        .catch(() => undefined)) as { status?: Record<string, unknown> } | undefined;
+      if (ba)
+        objects.push({ kind: 'BucketAccess', name: n.accessName, namespace: ns, status: ba.status ?? {} });
+    }
+    const events: EventSummary[] = [];
+    for (const name of names) {
+      const list = await core
+        .listEventForAllNamespaces({ fieldSelector: `involvedObject.name=${name}` })
+        .catch(() => ({ items: [] }));
+      for (const ev of list.items) {
+        events.push({
+          object: `${ev.involvedObject.kind}/${name}`,
+          type: ev.type ?? '',
+          reason: ev.reason ?? '',
+          message: ev.message ?? '',
+          count: ev.series?.count ?? ev.count ?? 1,
+        });
+      }
+    }
+    return { objects, events };
+  }
+}
