@@ -1,10 +1,13 @@
 import { Command, CommanderError, Option } from 'commander';
+import { CommandError } from '../harness/backends/index.ts';
 import { BuildError } from '../harness/binaries/build-error.ts';
 import { PatchError } from '../harness/binaries/patched-build.ts';
 import { PolicyError } from '../harness/matrix/retry-policy.ts';
 import { ProcessStartError } from '../harness/process/process-errors.ts';
+import { ClusterSidecarError } from '../harness/runner/cluster-environment.ts';
 import { ScenarioError } from '../harness/scenarios/scenario-error.ts';
 import { createProgressReporter, ResultsFileError } from '../reports/index.ts';
+import { RUN_BACKENDS } from './backend-option.ts';
 import { doctorCommand } from './doctor-command.ts';
 import { EXIT, UsageError } from './exit-codes.ts';
 import { matrixCommand } from './matrix-command.ts';
@@ -30,6 +33,19 @@ async function main(argv: string[]): Promise<number> {
     .option('--window <duration>', "observation window, overrides each scenario's (e.g. 60s)")
     .option('--out <dir>', 'results and logs directory', 'results')
     .option('--strict', 'count skipped (unavailable) variants as failures')
+    .addOption(
+      new Option('--backend <backend>', 'where the cluster runs').choices(RUN_BACKENDS).default('local'),
+    )
+    .option('--kubeconfig <file>', "existing: kubeconfig of the cluster (default kubectl's)")
+    .option('--context <name>', 'existing: context in the kubeconfig (default its current one)')
+    .option('--driver-image <image>', 'existing: mock driver image the cluster can pull')
+    .option('--keep', 'kind: leave the cluster running (a later run reuses it)')
+    .option('--cluster-name <name>', 'kind: cluster name (default cosi-chaos)')
+    .option(
+      '--sidecar-image <name=image>',
+      'kind/existing: sidecar image of a variant (repeatable; kind loads it from the local Docker)',
+      (v: string, prev: string[] = []) => [...prev, v],
+    )
     .action(async (paths: string[], flags) => {
       code = await runCommand(paths, flags, out, createProgressReporter(process.stderr));
     });
@@ -121,7 +137,12 @@ try {
   ) {
     err(`error: ${e.message}`);
     process.exitCode = EXIT.badInput;
-  } else if (e instanceof BuildError || e instanceof ProcessStartError) {
+  } else if (
+    e instanceof BuildError ||
+    e instanceof ProcessStartError ||
+    e instanceof CommandError ||
+    e instanceof ClusterSidecarError
+  ) {
     err(`error: ${e.message}`);
     process.exitCode = EXIT.infrastructure;
   } else {

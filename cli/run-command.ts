@@ -13,11 +13,12 @@ import {
   type SidecarVariant,
   selectVariants,
 } from '../harness/variants/sidecar-variants.ts';
+import { type BackendFlags, backendFromFlags } from './backend-option.ts';
 import { EXIT, UsageError } from './exit-codes.ts';
 import { renderResultTable } from './result-table.ts';
 import { withInterrupt, writeRunOutputs } from './run-lifecycle.ts';
 
-export interface RunFlags {
+export interface RunFlags extends BackendFlags {
   sidecar?: string;
   era?: string;
   window?: string;
@@ -79,6 +80,7 @@ export async function runCommand(
   if (flags.window !== undefined && (windowMs === undefined || windowMs <= 0)) {
     throw new UsageError(`--window "${flags.window}" is not a duration like 60s, 90000ms or 2m`);
   }
+  const backend = backendFromFlags(flags);
   let variants = variantsFromFlag(flags.sidecar, flags.era);
   const files = await discoverScenarioFiles(paths.length ? paths : ['scenarios']);
   if (!files.length) throw new UsageError(`no scenario files (*.yaml) in ${paths.join(', ') || 'scenarios'}`);
@@ -102,7 +104,17 @@ export async function runCommand(
   await mkdir(outDir, { recursive: true });
   const started = Date.now();
   const run = await withInterrupt(log, (signal) =>
-    runSuite({ scenarios, loadErrors, variants, windowMs, outDir, progress, signal, toolVersion: '0.1.0' }),
+    runSuite({
+      scenarios,
+      loadErrors,
+      variants,
+      windowMs,
+      outDir,
+      progress,
+      signal,
+      toolVersion: '0.1.0',
+      ...backend.suite,
+    }),
   );
   const { results, resultsFile } = await writeRunOutputs(outDir, run.value);
   log(renderResultTable(results));

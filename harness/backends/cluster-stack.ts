@@ -1,7 +1,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { StackVariant } from './cluster-backend.ts';
-import type { CommandRunner, StartedCommand } from './command-runner.ts';
+import { CommandError, type CommandRunner, type StartedCommand } from './command-runner.ts';
 import { type KubectlTarget, kubectlArgs } from './kubectl-target.ts';
 import { variantObjectNames } from './stack-kustomization.ts';
 
@@ -16,6 +16,25 @@ const ADMIN_PORT = 8080;
 // kubectl logs deployment/X waits 20 s for a running pod by default; a failed rollout may have none.
 const POD_WAIT = '--pod-running-timeout=5s';
 const FORWARDING = /^Forwarding from 127\.0\.0\.1:(\d+) -> \d+/;
+
+/** A Deployment did not finish rolling out in time: names it, keeps kubectl's error as the cause and the fields. */
+export class RolloutError extends CommandError {
+  override readonly name: string = 'RolloutError';
+  constructor(
+    readonly deployment: string,
+    readonly namespace: string,
+    readonly timeoutSeconds: number,
+    cause: CommandError,
+  ) {
+    super(cause.command, cause.args, cause.exitCode, cause.signal, cause.timedOut, cause.stderrTail, {
+      cause,
+    });
+    this.message =
+      `deployment/${deployment} in namespace ${namespace} did not roll out within ${timeoutSeconds}s ` +
+      `(see its pods: kubectl describe pods --namespace ${namespace}; image pulls and a missing kubelet are the ` +
+      `usual causes)\n${cause.message}`;
+  }
+}
 
 /**
  * What kind, existing-cluster and k3s backends share once manifests are in: rollout waits, port-forwards to
@@ -46,18 +65,24 @@ export class ClusterStack {
       ...(this.controllerDeployment ? [this.controllerDeployment] : []),
     ];
     for (const name of deployments) {
-      await this.runner.run(
-        'kubectl',
-        this.kubectl(
-          'rollout',
-          'status',
-          `deployment/${name}`,
-          '--namespace',
-          this.namespace,
-          `--timeout=${timeoutSeconds}s`,
-        ),
-        { timeoutMs: (timeoutSeconds + 30) * 1000 },
-      );
+      await this.runner
+        .run(
+          'kubectl',
+          this.kubectl(
+            'rollout',
+            'status',
+            `deployment/${name}`,
+            '--namespace',
+            this.namespace,
+            `--timeout=${timeoutSeconds}s`,
+          ),
+          { timeoutMs: (timeoutSeconds + 30) * 1000 },
+        )
+        .catch((err: unknown) => {
+          throw err instanceof CommandError
+            ? new RolloutError(name, this.namespace, timeoutSeconds, err)
+            : err;
+        });
     }
   }
 

@@ -41,7 +41,7 @@ const TAIL_LINES = 20;
 
 /** A command exited non-zero, timed out or could not start; carries what is needed to act on it. */
 export class CommandError extends Error {
-  override readonly name = 'CommandError';
+  override readonly name: string = 'CommandError';
   constructor(
     readonly command: string,
     readonly args: string[],

@@ -20,3 +20,6 @@ export const SIDECAR_IMAGE_NAME = 'gcr.io/k8s-staging-sig-storage/objectstorage-
 
 /** Image name in deploy/controller for the controller. */
 export const CONTROLLER_IMAGE_NAME = 'gcr.io/k8s-staging-sig-storage/objectstorage-controller';
+
+/** The sidecar deploy/base runs when a variant names no image: COSI-86's build (provisioner-sidecar 6a5a12cb56ed). */
+export const DEFAULT_SIDECAR_IMAGE = `${SIDECAR_IMAGE_NAME}:v20241219-v0.1.0-60-g6a5a12c`;

@@ -1,5 +1,6 @@
 // Where the suite runs: kind, an existing cluster, k3s in Docker. The CLI picks one with --backend.
 export type { BackendHandle, BackendName, ClusterBackend, StackVariant } from './cluster-backend.ts';
+export { RolloutError } from './cluster-stack.ts';
 export {
   CommandError,
   type CommandResult,
@@ -8,6 +9,7 @@ export {
   type StartedCommand,
 } from './command-runner.ts';
 export { writeV1alpha1CrdKustomization } from './crd-kustomization.ts';
+export { DEFAULT_SIDECAR_IMAGE } from './deploy-paths.ts';
 export { detectDocker, detectKind, needsDocker } from './docker-availability.ts';
 export {
   type CreatedObject,
@@ -16,3 +18,4 @@ export {
 } from './existing-cluster-backend.ts';
 export { type K3sBackendOptions, K3sTestcontainersBackend } from './k3s-testcontainers-backend.ts';
 export { KindBackend, type KindBackendOptions } from './kind-backend.ts';
+export { variantSuffix } from './stack-kustomization.ts';

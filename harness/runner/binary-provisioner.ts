@@ -52,7 +52,11 @@ export function unavailableReason(err: unknown): string {
     const line = err.output
       .split('\n')
       .find((l) => /403|not available|invalid version|cannot find|no matching/.test(l));
-    return `${err.origin} cannot be built here: ${(line ?? err.output.trim().split('\n').at(-1) ?? '').trim()}`;
+    // The proxy's own URL says nothing the module path does not; reports get pasted into bug reports.
+    const decisive = (line ?? err.output.trim().split('\n').at(-1) ?? '')
+      .trim()
+      .replace(/reading https?:\/\/\S+: /g, 'the Go module proxy answered ');
+    return `${err.origin} cannot be built here: ${decisive}`;
   }
   return String(err instanceof Error ? err.message : err);
 }
