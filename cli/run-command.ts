@@ -123,8 +123,11 @@ export async function runCommand(
       `${((Date.now() - started) / 1000).toFixed(1)} s from start to verdict`,
   );
   if (run.interrupted) return EXIT.interrupted;
-  const failed = results.scenarios.some(
-    (r) => r.verdict === 'fail' || (flags.strict && r.verdict === 'skipped'),
-  );
+  // Nothing checked is not a pass: a run whose every variant was unavailable fails too.
+  const nothingChecked = results.scenarios.every((r) => r.verdict === 'skipped');
+  if (nothingChecked) log('no expectation could be checked: every selected variant was unavailable');
+  const failed =
+    nothingChecked ||
+    results.scenarios.some((r) => r.verdict === 'fail' || (flags.strict && r.verdict === 'skipped'));
   return failed ? EXIT.expectationFailed : EXIT.ok;
 }
