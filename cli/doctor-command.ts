@@ -1,6 +1,8 @@
 import { execa } from 'execa';
 import { resolveBinary } from '../harness/binaries/binary-resolver.ts';
 import { ETCD, KUBE_APISERVER } from '../harness/binaries/component-catalog.ts';
+import { patchKey } from '../harness/binaries/patched-build.ts';
+import { builtinMatrixVariants } from '../harness/matrix/matrix-variants.ts';
 import { BUILTIN_VARIANTS } from '../harness/variants/sidecar-variants.ts';
 
 async function versionOf(cmd: string, args: string[]): Promise<string | undefined> {
@@ -28,6 +30,16 @@ export async function doctorCommand(log: (line: string) => void): Promise<number
     else if (v.knownUnavailable) state = `unavailable: ${v.knownUnavailable}`;
     else state = `not built yet: the first \`run\` builds ${v.recipe?.origin}`;
     log(`sidecar ${v.name.padEnd(17)} [${v.era}] ${state}`);
+  }
+  for (const v of builtinMatrixVariants().filter((m) => m.patchFile && m.recipe)) {
+    const recipe = v.recipe as NonNullable<typeof v.recipe>;
+    const key = await patchKey(recipe, v.patchFile as string);
+    const r = resolveBinary({ name: recipe.name, version: `${recipe.version}-${key}` });
+    const state =
+      r.source === 'missing'
+        ? `not built yet: \`matrix\` builds ${recipe.origin} + ${v.patchFile}`
+        : `${r.path} (patch ${key})`;
+    log(`matrix ${v.name.padEnd(18)} [${v.era}] ${state}`);
   }
   const docker = await versionOf('docker', ['info', '--format', '{{.ServerVersion}}']);
   log(`docker engine:  ${docker ? docker : 'not reachable (the kind and testcontainers lanes need Docker)'}`);
