@@ -5,6 +5,7 @@ import {
   DEFAULT_SIDECAR_IMAGE,
   ExistingClusterBackend,
   KindBackend,
+  requireKindTools,
   type StackVariant,
 } from '../harness/backends/index.ts';
 import { ClusterEnvironment } from '../harness/runner/cluster-environment.ts';
@@ -161,8 +162,9 @@ export function backendFromFlags(flags: BackendFlags, overrides: BackendOverride
       resolveSidecar,
       // One cluster, one controller: a second controller would reconcile the first one's claims too.
       environmentKey: () => backend,
-      startEnvironment: (a) =>
-        ClusterEnvironment.start({
+      startEnvironment: async (a) => {
+        if (backend === 'kind') await requireKindTools(overrides.runner);
+        return ClusterEnvironment.start({
           members: a.members.map((m) => ({
             variant: m.variant,
             ...(images.has(m.variant.name) ? { sidecarImage: images.get(m.variant.name) } : {}),
@@ -172,7 +174,8 @@ export function backendFromFlags(flags: BackendFlags, overrides: BackendOverride
           progress: a.progress,
           backend: (variants) => backendFor(a.logDir, variants),
           ...(overrides.readyTimeoutMs ? { readyTimeoutMs: overrides.readyTimeoutMs } : {}),
-        }),
+        });
+      },
     },
   };
 }

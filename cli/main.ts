@@ -1,5 +1,5 @@
 import { Command, CommanderError, Option } from 'commander';
-import { CommandError } from '../harness/backends/index.ts';
+import { CommandError, ToolUnavailableError } from '../harness/backends/index.ts';
 import { BuildError } from '../harness/binaries/build-error.ts';
 import { PatchError } from '../harness/binaries/patched-build.ts';
 import { PolicyError } from '../harness/matrix/retry-policy.ts';
@@ -141,7 +141,8 @@ try {
     e instanceof BuildError ||
     e instanceof ProcessStartError ||
     e instanceof CommandError ||
-    e instanceof ClusterSidecarError
+    e instanceof ClusterSidecarError ||
+    e instanceof ToolUnavailableError
   ) {
     err(`error: ${e.message}`);
     process.exitCode = EXIT.infrastructure;

@@ -47,3 +47,26 @@ export async function needsDocker(reason: string, runner?: CommandRunner): Promi
   const docker = await detectDocker(runner);
   return docker.available ? undefined : `needs Docker: ${docker.reason} — ${reason}`;
 }
+
+/** A backend's tool is missing (kind CLI, a Docker engine): says which and why, before anything is created. */
+export class ToolUnavailableError extends Error {
+  override readonly name = 'ToolUnavailableError';
+  constructor(
+    readonly backend: string,
+    readonly tool: 'docker' | 'kind',
+    readonly reason: string,
+  ) {
+    super(
+      `the ${backend} backend needs ${tool === 'docker' ? 'a Docker engine' : 'the kind CLI'}: ${reason}` +
+        (tool === 'kind' ? ' (https://kind.sigs.k8s.io/docs/user/quick-start/#installation)' : ''),
+    );
+  }
+}
+
+/** Throws ToolUnavailableError unless a Docker engine answers and the kind CLI runs. */
+export async function requireKindTools(runner: CommandRunner = new ExecaCommandRunner()): Promise<void> {
+  const docker = await detectDocker(runner);
+  if (!docker.available) throw new ToolUnavailableError('kind', 'docker', docker.reason);
+  const kind = await detectKind(runner);
+  if (!kind.available) throw new ToolUnavailableError('kind', 'kind', kind.reason);
+}

@@ -10,7 +10,13 @@ export {
 } from './command-runner.ts';
 export { writeV1alpha1CrdKustomization } from './crd-kustomization.ts';
 export { DEFAULT_SIDECAR_IMAGE } from './deploy-paths.ts';
-export { detectDocker, detectKind, needsDocker } from './docker-availability.ts';
+export {
+  detectDocker,
+  detectKind,
+  needsDocker,
+  requireKindTools,
+  ToolUnavailableError,
+} from './docker-availability.ts';
 export {
   type CreatedObject,
   ExistingClusterBackend,
