@@ -72,12 +72,12 @@ const resolveSidecar: SidecarResolver = async (v, progress) => {
  * grant by pattern) because a v0.1 sidecar's API client is rate-limited to 5 requests/s: with every cell in one
  * sidecar, retries that need API reads first (grant) would be paced by that limit, not by the retry policy.
  * grant x AlreadyExists crashes the v0.1 sidecar (nil response dereferenced): those cells get their own, so a
- * crash loop cannot disturb the other cells.
+ * crash loop cannot disturb the other cells (nor each other).
  */
 export function matrixEnvironmentKey(s: Scenario): string {
   const cell = s.cell;
   if (!cell) return 'matrix';
-  if (cell.rpc === 'grant' && cell.code === 'AlreadyExists') return 'grant-crash-isolated';
+  if (cell.rpc === 'grant' && cell.code === 'AlreadyExists') return `grant-crash-isolated-${cell.pattern}`;
   return cell.rpc === 'grant' ? `grant-${cell.pattern}` : cell.rpc;
 }
 
