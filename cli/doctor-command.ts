@@ -28,7 +28,8 @@ export async function doctorCommand(log: (line: string) => void): Promise<number
     let state: string;
     if (r && r.source !== 'missing') state = `${r.path} (${r.detail})`;
     else if (v.knownUnavailable) state = `unavailable: ${v.knownUnavailable}`;
-    else state = `not built: \`run\` tries to build ${v.recipe?.origin} (reported unavailable if the Go module proxy refuses it)`;
+    else
+      state = `not built: \`run\` tries to build ${v.recipe?.origin} (reported unavailable if the Go module proxy refuses it)`;
     log(`sidecar ${v.name.padEnd(17)} [${v.era}] ${state}`);
   }
   for (const v of builtinMatrixVariants().filter((m) => m.patchFile && m.recipe)) {

@@ -114,6 +114,7 @@ export async function runCommand(
       signal,
       toolVersion: '0.1.0',
       ...backend.suite,
+      backend: backend.backend,
     }),
   );
   const { results, resultsFile } = await writeRunOutputs(outDir, run.value);

@@ -57,6 +57,8 @@ export interface SuiteOptions {
    * child processes) with the sidecars as child processes. Other backends (kind, an existing cluster) plug in here.
    */
   startEnvironment?: EnvironmentStarter;
+  /** Where the environments run; only 'local' needs etcd and kube-apiserver binaries. Default 'local'. */
+  backend?: RunResults['backend'];
   /** How to get each variant's binary; defaults to building its recipe. */
   resolveSidecar?: SidecarResolver;
   progress?: RunProgress;
@@ -141,10 +143,17 @@ export async function runSuite(opts: SuiteOptions): Promise<RunResults> {
   const resolve = opts.resolveSidecar ?? defaultResolver;
 
   try {
-    progress?.phase('build', 'etcd and kube-apiserver');
-    const etcd = await provisionBinary(ETCD, { progress: buildProgress });
-    const api = await provisionBinary(KUBE_APISERVER, { progress: buildProgress });
-    components.push(etcd.component, api.component);
+    const backend = opts.backend ?? 'local';
+    let etcd = { path: '' };
+    let api = { path: '' };
+    if (backend === 'local') {
+      progress?.phase('build', 'etcd and kube-apiserver');
+      const e = await provisionBinary(ETCD, { progress: buildProgress });
+      const a = await provisionBinary(KUBE_APISERVER, { progress: buildProgress });
+      components.push(e.component, a.component);
+      etcd = e;
+      api = a;
+    }
 
     const members: EnvironmentMember[] = [];
     for (const v of usedVariants) {
@@ -266,7 +275,7 @@ export async function runSuite(opts: SuiteOptions): Promise<RunResults> {
     tool: { name: 'cosi-chaos', version: opts.toolVersion ?? '0.0.0' },
     startedAt,
     finishedAt: new Date().toISOString(),
-    backend: 'local',
+    backend: opts.backend ?? 'local',
     windowMs: opts.windowMs ?? Math.max(0, ...opts.scenarios.map((s) => s.windowMs)),
     components,
     scenarios: results,
