@@ -1,12 +1,10 @@
 import { mkdir } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { buildPatched } from '../harness/binaries/patched-build.ts';
 import { MATRIX_RPCS, type MatrixRpc, NON_OK_CODES, type NonOkCode } from '../harness/matrix/grpc-codes.ts';
 import { planMatrix } from '../harness/matrix/matrix-plan.ts';
 import { builtinMatrixVariants, policyFileFor, userVariant } from '../harness/matrix/matrix-variants.ts';
 import { loadPolicy, type RetryPolicy } from '../harness/matrix/retry-policy.ts';
-import { provisionBinary } from '../harness/runner/binary-provisioner.ts';
-import { type RunProgress, runSuite, type SidecarResolver } from '../harness/runner/suite-runner.ts';
+import { type RunProgress, runSuite } from '../harness/runner/suite-runner.ts';
 import { parseDuration } from '../harness/scenarios/duration.ts';
 import type { Scenario } from '../harness/scenarios/scenario-types.ts';
 import type { SidecarVariant } from '../harness/variants/sidecar-variants.ts';
@@ -36,36 +34,6 @@ function listFlag<T extends string>(flag: string | undefined, all: readonly T[],
     if (!all.includes(i as T)) throw new UsageError(`--${name} "${i}" is not one of ${all.join(', ')}`);
   return items as T[];
 }
-
-// Patched variants are built from upstream source + patch; a patch that does not apply or a build that fails
-// stops the run before anything starts (PatchError / BuildError reach the CLI with patch's or go's message).
-const resolveSidecar: SidecarResolver = async (v, progress) => {
-  if (v.binaryPath)
-    return {
-      path: v.binaryPath,
-      component: {
-        name: `sidecar ${v.name}`,
-        version: 'as provided',
-        source: 'user binary',
-        path: v.binaryPath,
-      },
-    };
-  if (!v.recipe) throw new Error(v.knownUnavailable ?? 'no build recipe');
-  if (v.patchFile) {
-    const built = await buildPatched(v.recipe, v.patchFile, progress);
-    return {
-      path: built.path,
-      component: {
-        name: `sidecar ${v.name}`,
-        version: v.recipe.version,
-        source: `${v.recipe.origin} + ${v.patchFile}`,
-        path: built.path,
-      },
-    };
-  }
-  const bin = await provisionBinary(v.recipe, { progress });
-  return { path: bin.path, component: { ...bin.component, name: `sidecar ${v.name}` } };
-};
 
 /**
  * Which control plane a cell runs in; all variants share each one, side by side. Cells are split by RPC (and
@@ -140,7 +108,6 @@ export async function matrixCommand(
       progress,
       signal,
       toolVersion: '0.1.0',
-      resolveSidecar,
       environmentKey: matrixEnvironmentKey,
     }),
   );

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ETCD, KUBE_APISERVER } from '../binaries/component-catalog.ts';
+import { buildPatched } from '../binaries/patched-build.ts';
 import type { DriverCall } from '../driver/driver-admin-client.ts';
 import type {
   Attempt,
@@ -112,6 +113,19 @@ const defaultResolver: SidecarResolver = async (v, progress) => {
       },
     };
   if (!v.recipe) throw new Error(v.knownUnavailable ?? 'no build recipe');
+  if (v.patchFile) {
+    // Upstream source + patch; a patch that does not apply or compile throws PatchError (bad input).
+    const built = await buildPatched(v.recipe, v.patchFile, progress);
+    return {
+      path: built.path,
+      component: {
+        name: `sidecar ${v.name}`,
+        version: v.recipe.version,
+        source: `${v.recipe.origin} + ${v.patchFile}`,
+        path: built.path,
+      },
+    };
+  }
   const bin = await provisionBinary(v.recipe, { progress });
   return { path: bin.path, component: { ...bin.component, name: `sidecar ${v.name}` } };
 };
