@@ -31,6 +31,23 @@ describe('scenario loader', () => {
     ]);
   });
 
+  it('derives the trigger from the rpc and needs a BucketAccess for grant and revoke', async () => {
+    const s = await loadScenarioFile(join(root, 'scenarios', 'bucket-not-empty.yaml'));
+    expect(s.trigger).toBe('delete-claim');
+    expect(parseScenario(cosi86, 'x.yaml').trigger).toBe('apply');
+    const grant = cosi86.replace('  rpc: create\n', '  rpc: grant\n  access: { name: ba-1 }\n');
+    expect(parseScenario(grant, 'x.yaml')).toMatchObject({
+      trigger: 'create-access',
+      access: { name: 'ba-1', className: 'ba-1' },
+    });
+    expect(errorOf(cosi86.replace('  rpc: create\n', '  rpc: revoke\n')).message).toMatch(
+      /rpc revoke \(trigger delete-access\) needs spec\.access/,
+    );
+    expect(
+      errorOf(cosi86.replace('  rpc: create\n', '  rpc: create\n  access: { name: ba-1 }\n')).message,
+    ).toMatch(/spec\.access is only used/);
+  });
+
   const cases: [string, string, RegExp][] = [
     [
       'unknown field',

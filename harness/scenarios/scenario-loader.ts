@@ -12,6 +12,14 @@ const schema = require('../../schemas/scenario.schema.json') as object;
 const ajv = new Ajv({ allErrors: false, strict: false });
 const validate = ajv.compile(schema);
 
+// Each counted RPC has one natural way to be triggered; spec.trigger overrides it.
+const DEFAULT_TRIGGER: Record<Scenario['rpc'], NonNullable<Scenario['trigger']>> = {
+  create: 'apply',
+  delete: 'delete-claim',
+  grant: 'create-access',
+  revoke: 'delete-access',
+};
+
 /** Parameter key the harness adds to every scenario's BucketClass; the driver journal is attributed by it. */
 export const SCENARIO_PARAMETER = 'cosi-chaos.io/scenario';
 
@@ -82,6 +90,8 @@ export function parseScenario(text: string, file: string): Scenario {
       };
       bucketClaim: { name: string; namespace?: string; protocols?: string[] };
       variants: ScenarioVariant[];
+      trigger?: Scenario['trigger'];
+      access?: { name: string; parameters?: Record<string, string> };
     };
   };
   const windowMs = parseDuration(raw.spec.window ?? '60s') as number;
@@ -99,6 +109,19 @@ export function parseScenario(text: string, file: string): Scenario {
     seen.add(v.sidecar);
     checkExpectation(v.expect, file, doc, lc, ['spec', 'variants', i, 'expect'], windowMs);
   });
+  const trigger = raw.spec.trigger ?? DEFAULT_TRIGGER[raw.spec.rpc];
+  const needsAccess = trigger === 'create-access' || trigger === 'delete-access';
+  if (needsAccess !== (raw.spec.access !== undefined)) {
+    const path = needsAccess ? ['spec', 'trigger'] : ['spec', 'access'];
+    throw new ScenarioError(
+      file,
+      lineOf(doc, lc, path),
+      path.join('.'),
+      needsAccess
+        ? `rpc ${raw.spec.rpc} (trigger ${trigger}) needs spec.access`
+        : 'spec.access is only used with trigger create-access or delete-access',
+    );
+  }
   if (raw.spec.bucketClass.parameters?.[SCENARIO_PARAMETER] !== undefined) {
     const path = ['spec', 'bucketClass', 'parameters', SCENARIO_PARAMETER];
     throw new ScenarioError(file, lineOf(doc, lc, path), path.join('.'), 'is set by the harness; remove it');
@@ -122,6 +145,14 @@ export function parseScenario(text: string, file: string): Scenario {
       protocols: raw.spec.bucketClaim.protocols ?? ['S3'],
     },
     variants: raw.spec.variants,
+    trigger,
+    access: raw.spec.access
+      ? {
+          className: raw.spec.access.name,
+          name: raw.spec.access.name,
+          parameters: raw.spec.access.parameters ?? {},
+        }
+      : undefined,
   };
 }
 
