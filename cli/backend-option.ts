@@ -1,16 +1,16 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
+import type { SidecarResolver, SuiteOptions } from '../harness/index.ts';
 import {
+  BUILTIN_VARIANTS,
+  ClusterEnvironment,
   type CommandRunner,
   DEFAULT_SIDECAR_IMAGE,
   ExistingClusterBackend,
   KindBackend,
   requireKindTools,
   type StackVariant,
-} from '../harness/backends/index.ts';
-import { ClusterEnvironment } from '../harness/runner/cluster-environment.ts';
-import type { SidecarResolver, SuiteOptions } from '../harness/runner/suite-runner.ts';
-import { BUILTIN_VARIANTS } from '../harness/variants/sidecar-variants.ts';
+} from '../harness/index.ts';
 import { UsageError } from './exit-codes.ts';
 
 /** Backends `run --backend` accepts (k3s stays a test lane). */

@@ -1,9 +1,12 @@
 import { execa } from 'execa';
-import { resolveBinary } from '../harness/binaries/binary-resolver.ts';
-import { ETCD, KUBE_APISERVER } from '../harness/binaries/component-catalog.ts';
-import { patchKey } from '../harness/binaries/patched-build.ts';
-import { builtinMatrixVariants } from '../harness/matrix/matrix-variants.ts';
-import { BUILTIN_VARIANTS } from '../harness/variants/sidecar-variants.ts';
+import {
+  BUILTIN_VARIANTS,
+  builtinMatrixVariants,
+  ETCD,
+  KUBE_APISERVER,
+  patchKey,
+  resolveBinary,
+} from '../harness/index.ts';
 
 async function versionOf(cmd: string, args: string[]): Promise<string | undefined> {
   const res = await execa(cmd, args, { reject: false, timeout: 10_000 });

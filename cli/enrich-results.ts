@@ -1,4 +1,4 @@
-import type { RunResults } from '../harness/results/run-results.ts';
+import type { RunResults } from '../harness/index.ts';
 import { fitBackoff, projectAttempts } from '../reports/index.ts';
 
 /**

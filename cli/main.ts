@@ -1,11 +1,14 @@
 import { Command, CommanderError, Option } from 'commander';
-import { CommandError, ToolUnavailableError } from '../harness/backends/index.ts';
-import { BuildError } from '../harness/binaries/build-error.ts';
-import { PatchError } from '../harness/binaries/patched-build.ts';
-import { PolicyError } from '../harness/matrix/retry-policy.ts';
-import { ProcessStartError } from '../harness/process/process-errors.ts';
-import { ClusterSidecarError } from '../harness/runner/cluster-environment.ts';
-import { ScenarioError } from '../harness/scenarios/scenario-error.ts';
+import {
+  BuildError,
+  ClusterSidecarError,
+  CommandError,
+  PatchError,
+  PolicyError,
+  ProcessStartError,
+  ScenarioError,
+  ToolUnavailableError,
+} from '../harness/index.ts';
 import { createProgressReporter, ResultsFileError } from '../reports/index.ts';
 import { RUN_BACKENDS } from './backend-option.ts';
 import { doctorCommand } from './doctor-command.ts';
@@ -13,6 +16,12 @@ import { EXIT, UsageError } from './exit-codes.ts';
 import { matrixCommand } from './matrix-command.ts';
 import { compareCommand, reportCommand } from './report-command.ts';
 import { runCommand } from './run-command.ts';
+
+// Output piped into `head` and closed early is not an error.
+process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+  if (e.code === 'EPIPE') process.exit(0);
+  throw e;
+});
 
 const out = (line: string) => process.stdout.write(`${line}\n`);
 const err = (line: string) => process.stderr.write(`${line}\n`);

@@ -1,13 +1,21 @@
 import { mkdir } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { MATRIX_RPCS, type MatrixRpc, NON_OK_CODES, type NonOkCode } from '../harness/matrix/grpc-codes.ts';
-import { planMatrix } from '../harness/matrix/matrix-plan.ts';
-import { builtinMatrixVariants, policyFileFor, userVariant } from '../harness/matrix/matrix-variants.ts';
-import { loadPolicy, type RetryPolicy } from '../harness/matrix/retry-policy.ts';
-import { type RunProgress, runSuite } from '../harness/runner/suite-runner.ts';
-import { parseDuration } from '../harness/scenarios/duration.ts';
-import type { Scenario } from '../harness/scenarios/scenario-types.ts';
-import type { SidecarVariant } from '../harness/variants/sidecar-variants.ts';
+import type { Scenario, SidecarVariant } from '../harness/index.ts';
+import {
+  builtinMatrixVariants,
+  loadPolicy,
+  MATRIX_RPCS,
+  type MatrixRpc,
+  NON_OK_CODES,
+  type NonOkCode,
+  parseDuration,
+  planMatrix,
+  policyFileFor,
+  type RetryPolicy,
+  type RunProgress,
+  runSuite,
+  userVariant,
+} from '../harness/index.ts';
 import { EXIT, UsageError } from './exit-codes.ts';
 import { renderMatrixTable } from './matrix-table.ts';
 import { withInterrupt, writeRunOutputs } from './run-lifecycle.ts';

@@ -1,4 +1,4 @@
-import type { RunResults, ScenarioResult } from '../harness/results/run-results.ts';
+import type { RunResults, ScenarioResult } from '../harness/index.ts';
 
 const SHORT: Record<string, string> = {
   terminal: 'T',

@@ -1,4 +1,4 @@
-import type { RunResults, ScenarioResult } from '../harness/results/run-results.ts';
+import type { RunResults, ScenarioResult } from '../harness/index.ts';
 
 function intervals(r: ScenarioResult): string {
   if (!r.intervalsMs.length) return '-';

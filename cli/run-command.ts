@@ -1,18 +1,17 @@
 import { accessSync, constants, statSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import type { LoadError } from '../harness/results/run-results.ts';
-import type { RunProgress } from '../harness/runner/suite-runner.ts';
-import { runSuite } from '../harness/runner/suite-runner.ts';
-import { parseDuration } from '../harness/scenarios/duration.ts';
-import { ScenarioError } from '../harness/scenarios/scenario-error.ts';
-import { discoverScenarioFiles, loadScenarioFile } from '../harness/scenarios/scenario-loader.ts';
-import type { Scenario } from '../harness/scenarios/scenario-types.ts';
+import type { LoadError, RunProgress, Scenario } from '../harness/index.ts';
 import {
   BUILTIN_VARIANTS,
+  discoverScenarioFiles,
+  loadScenarioFile,
+  parseDuration,
+  runSuite,
+  ScenarioError,
   type SidecarVariant,
   selectVariants,
-} from '../harness/variants/sidecar-variants.ts';
+} from '../harness/index.ts';
 import { type BackendFlags, backendFromFlags } from './backend-option.ts';
 import { EXIT, UsageError } from './exit-codes.ts';
 import { renderResultTable } from './result-table.ts';

@@ -1,6 +1,6 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { RunResults } from '../harness/results/run-results.ts';
+import type { RunResults } from '../harness/index.ts';
 import { REPORT_EXTENSIONS, renderReport, writeResults } from '../reports/index.ts';
 import { enrichResults } from './enrich-results.ts';
 import { EXIT } from './exit-codes.ts';

@@ -1,0 +1,34 @@
+// The harness's public surface: the CLI (and anything else on top) imports from here, never from the files behind it.
+
+export {
+  CommandError,
+  type CommandRunner,
+  DEFAULT_SIDECAR_IMAGE,
+  ExistingClusterBackend,
+  KindBackend,
+  requireKindTools,
+  type StackVariant,
+  ToolUnavailableError,
+} from './backends/index.ts';
+export { resolveBinary } from './binaries/binary-resolver.ts';
+export { BuildError } from './binaries/build-error.ts';
+export { ETCD, KUBE_APISERVER } from './binaries/component-catalog.ts';
+export { PatchError, patchKey } from './binaries/patched-build.ts';
+export { MATRIX_RPCS, type MatrixRpc, NON_OK_CODES, type NonOkCode } from './matrix/grpc-codes.ts';
+export { planMatrix } from './matrix/matrix-plan.ts';
+export { builtinMatrixVariants, policyFileFor, userVariant } from './matrix/matrix-variants.ts';
+export { loadPolicy, PolicyError, type RetryPolicy } from './matrix/retry-policy.ts';
+export { ProcessStartError } from './process/process-errors.ts';
+export type * from './results/run-results.ts';
+export { ClusterEnvironment, ClusterSidecarError } from './runner/cluster-environment.ts';
+export {
+  type RunProgress,
+  runSuite,
+  type SidecarResolver,
+  type SuiteOptions,
+} from './runner/suite-runner.ts';
+export { parseDuration } from './scenarios/duration.ts';
+export { ScenarioError } from './scenarios/scenario-error.ts';
+export { discoverScenarioFiles, loadScenarioFile } from './scenarios/scenario-loader.ts';
+export type { Scenario } from './scenarios/scenario-types.ts';
+export { BUILTIN_VARIANTS, type SidecarVariant, selectVariants } from './variants/sidecar-variants.ts';
