@@ -3,6 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { ETCD, KUBE_APISERVER } from '../binaries/component-catalog.ts';
 import { buildPatched } from '../binaries/patched-build.ts';
 import type { DriverCall } from '../driver/driver-admin-client.ts';
+import { JournalTail } from '../driver/journal-tail.ts';
 import type {
   Attempt,
   ComponentVersion,
@@ -15,7 +16,7 @@ import type { Scenario, ScenarioVariant } from '../scenarios/scenario-types.ts';
 import type { SidecarVariant } from '../variants/sidecar-variants.ts';
 import { provisionBinary, unavailableReason } from './binary-provisioner.ts';
 import { classifyAttempts } from './outcome.ts';
-import type { ScenarioEnvironment } from './scenario-environment.ts';
+import type { ScenarioEnvironment, VariantHandle } from './scenario-environment.ts';
 import { type EnvironmentMember, V1alpha1Environment } from './v1alpha1-environment.ts';
 import { budgetExceeded, checkExpectation, describeExpectation, verdictOf } from './verdict.ts';
 
@@ -88,9 +89,10 @@ interface Slot {
 // Hundreds of matrix cells are set up at once on two cores; a precondition gets this long.
 const PRECONDITION_TIMEOUT_MS = 90_000;
 
-function attemptsFor(calls: DriverCall[], s: Scenario, appliedWall: number): Attempt[] {
+/** The scenario's attempts among its own calls (a JournalTail group). */
+function attemptsFor(calls: readonly DriverCall[], s: Scenario, appliedWall: number): Attempt[] {
   return calls
-    .filter((c) => c.rpc === s.rpc && c.parameters[SCENARIO_PARAMETER] === s.name)
+    .filter((c) => c.rpc === s.rpc)
     .map((c) => ({
       seq: c.seq,
       wallTime: c.wallTime,
@@ -150,6 +152,7 @@ export async function runSuite(opts: SuiteOptions): Promise<RunResults> {
   const envs: ScenarioEnvironment[] = [];
   const unavailable = new Map<string, string>();
   const results: ScenarioResult[] = [];
+  const tails = new Map<VariantHandle, JournalTail>();
   // go's own per-module lines are left out: the phases and the heartbeat say enough.
   const buildProgress = (p: string, d: string) => {
     if (p !== 'go') progress?.phase('build', d);
@@ -223,6 +226,14 @@ export async function runSuite(opts: SuiteOptions): Promise<RunResults> {
     for (const slot of slots) {
       if (!slot.env) slot.unavailable = unavailable.get(slot.variant.name) ?? 'not started';
     }
+    // One journal tail per driver, grouped by scenario: each poll reads only the new calls.
+    for (const env of envs) {
+      for (const handle of env.members.values()) {
+        tails.set(handle, new JournalTail(handle.driver.admin, (c) => c.parameters[SCENARIO_PARAMETER]));
+      }
+    }
+    const callsOf = (slot: Slot) =>
+      tails.get((slot.env as ScenarioEnvironment).member(slot.variant.name))?.group(slot.scenario.name) ?? [];
     const live = slots.filter((s) => s.env);
     progress?.phase('apply', `${live.length} scenario x variant pair(s)`);
     // Applied by a small pool: hundreds of matrix cells one by one would take most of a window.
@@ -254,30 +265,23 @@ export async function runSuite(opts: SuiteOptions): Promise<RunResults> {
     // One window for all: advance triggers and poll the journals until every pair is past its window or certain.
     while (live.some(open)) {
       if (opts.signal?.aborted) break;
-      const byVariant = new Map<string, DriverCall[]>();
-      for (const env of envs) {
-        for (const [name, rt] of env.members)
-          byVariant.set(`${envs.indexOf(env)}/${name}`, await rt.driver.admin.journal({}).catch(() => []));
-      }
-      await advanceTriggers(
-        live,
-        envs,
-        (slot) =>
-          byVariant.get(`${envs.indexOf(slot.env as ScenarioEnvironment)}/${slot.variant.name}`) ?? [],
-      );
+      await Promise.all([...tails.values()].map((t) => t.refresh()));
+      await advanceTriggers(live, envs, callsOf);
       for (const slot of live) {
         if (slot.state !== 'observing' || slot.certainAt !== undefined) continue;
         const before = slot.attempts.length;
-        const calls =
-          byVariant.get(`${envs.indexOf(slot.env as ScenarioEnvironment)}/${slot.variant.name}`) ?? [];
-        slot.attempts = attemptsFor(calls, slot.scenario, slot.appliedAt as number);
+        slot.attempts = attemptsFor(callsOf(slot), slot.scenario, slot.appliedAt as number);
         if (slot.attempts.length !== before)
           progress?.attempts(slot.scenario.name, slot.variant.name, slot.attempts.length);
         if (budgetExceeded(slot.spec.expect, slot.attempts.length)) slot.certainAt = Date.now();
       }
       await sleep(500);
     }
-    for (const slot of slots) results.push(await resultFor(slot, opts.windowMs));
+    await Promise.all([...tails.values()].map((t) => t.refresh()));
+    for (const slot of slots) {
+      const tail = slot.env ? tails.get(slot.env.member(slot.variant.name)) : undefined;
+      results.push(await resultFor(slot, tail, opts.windowMs));
+    }
   } catch (err) {
     await stopAll(envs, progress);
     throw err;
@@ -319,7 +323,7 @@ function isUnavailable(err: unknown, v: SidecarVariant): boolean {
 async function advanceTriggers(
   live: Slot[],
   envs: ScenarioEnvironment[],
-  journalOf: (slot: Slot) => DriverCall[],
+  journalOf: (slot: Slot) => readonly DriverCall[],
 ): Promise<void> {
   const waiting = live.filter((s) => s.state === 'waiting-bucket' || s.state === 'waiting-grant');
   if (!waiting.length) return;
@@ -355,9 +359,7 @@ async function advanceTriggers(
       } else if (
         slot.state === 'waiting-grant' &&
         (r?.grantedAccesses.has(`${s.bucketClaim.namespace}/${names.accessName}`) ||
-          journalOf(slot).some(
-            (c) => c.rpc === 'grant' && c.code === 'OK' && c.parameters[SCENARIO_PARAMETER] === s.name,
-          ))
+          journalOf(slot).some((c) => c.rpc === 'grant' && c.code === 'OK'))
       ) {
         await env.deleteAccess(s, slot.variant.name);
         Object.assign(slot, { state: 'observing', appliedAt: Date.now(), stateSince: now });
@@ -375,7 +377,11 @@ async function advanceTriggers(
   }
 }
 
-async function resultFor(slot: Slot, windowOverride?: number): Promise<ScenarioResult> {
+async function resultFor(
+  slot: Slot,
+  tail: JournalTail | undefined,
+  windowOverride?: number,
+): Promise<ScenarioResult> {
   const base = {
     scenario: slot.scenario.name,
     file: slot.scenario.file,
@@ -427,8 +433,10 @@ async function resultFor(slot: Slot, windowOverride?: number): Promise<ScenarioR
   }
   const appliedAt = slot.appliedAt;
   const observedMs = Math.min(Date.now() - appliedAt, windowOverride ?? slot.scenario.windowMs);
-  const calls = await rt.driver.admin.journal({}).catch(() => [] as DriverCall[]);
-  const attempts = attemptsFor(calls, slot.scenario, appliedAt).filter((a) => a.offsetMs <= observedMs);
+  const calls = tail?.calls ?? [];
+  const attempts = attemptsFor(tail?.group(slot.scenario.name) ?? [], slot.scenario, appliedAt).filter(
+    (a) => a.offsetMs <= observedMs,
+  );
   const restarts = rt.restartTimes.filter((t) => t >= appliedAt && t <= appliedAt + observedMs);
   // A restart is this scenario's crash when the sidecar's last driver call before it was this scenario's RPC;
   // other scenarios of the variant only record that the sidecar restarted under them.
