@@ -22,6 +22,7 @@ export interface LocalControlPlaneOptions {
  */
 export class LocalControlPlane {
   private stopped: Promise<void> | undefined;
+  private adminKc: KubeConfig | undefined;
 
   private constructor(
     readonly workDir: string,
@@ -71,11 +72,13 @@ export class LocalControlPlane {
     return this.apiServer.url;
   }
 
-  /** A client-node KubeConfig for the admin user. */
+  /** A client-node KubeConfig for the admin user (read once: the file never changes). */
   adminKubeConfig(): KubeConfig {
-    const kc = new KubeConfig();
-    kc.loadFromFile(this.adminKubeconfigPath);
-    return kc;
+    if (!this.adminKc) {
+      this.adminKc = new KubeConfig();
+      this.adminKc.loadFromFile(this.adminKubeconfigPath);
+    }
+    return this.adminKc;
   }
 
   /** Kubeconfig text for another identity (a ServiceAccount token) on this API server. */

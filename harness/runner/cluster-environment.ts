@@ -1,11 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import {
-  CoordinationV1Api,
-  CoreV1Api,
-  CustomObjectsApi,
-  KubeConfig,
-  type V1Pod,
-} from '@kubernetes/client-node';
+import { CoordinationV1Api, CoreV1Api, KubeConfig, type V1Pod } from '@kubernetes/client-node';
 import { stringify } from 'yaml';
 import {
   type BackendHandle,
@@ -270,7 +264,7 @@ export class ClusterEnvironment extends ScenarioEnvironment {
   // Accesses, claims, then classes; waits for the controller and sidecars to finish them, then clears the
   // finalizers of what is left so nothing of the run stays in a cluster that lives on.
   private async removeScenarioObjects(): Promise<void> {
-    const co = this.kc.makeApiClient(CustomObjectsApi);
+    const co = this.api();
     type Ref = { plural: string; name: string; namespace?: string };
     const namespaced: (Ref & { namespace: string })[] = [];
     const cluster: Ref[] = [];
@@ -281,17 +275,9 @@ export class ClusterEnvironment extends ScenarioEnvironment {
       const n = this.namesFor(s, variant);
       const ns = s.bucketClaim.namespace;
       if (n.accessName) namespaced.push({ plural: 'bucketaccesses', namespace: ns, name: n.accessName });
-      const claim = (await co
-        .getNamespacedCustomObject({
-          group: GROUP,
-          version: V,
-          namespace: ns,
-          plural: 'bucketclaims',
-          name: n.claimName,
-        })
-        .catch(() => undefined)) as { status?: { bucketName?: string } } | undefined;
+      const claim = await this.readStatus('bucketclaims', n.claimName, ns);
       namespaced.push({ plural: 'bucketclaims', namespace: ns, name: n.claimName });
-      if (claim?.status?.bucketName) cluster.push({ plural: 'buckets', name: claim.status.bucketName });
+      if (typeof claim?.bucketName === 'string') cluster.push({ plural: 'buckets', name: claim.bucketName });
       cluster.push({ plural: 'bucketclasses', name: n.className });
       if (n.accessClassName) cluster.push({ plural: 'bucketaccessclasses', name: n.accessClassName });
     }

@@ -96,8 +96,25 @@ export abstract class ScenarioEnvironment {
     await applyObjects(this.kubeConfig(), objects as never);
   }
 
-  private api(): CustomObjectsApi {
-    return this.kubeConfig().makeApiClient(CustomObjectsApi);
+  private customObjects: CustomObjectsApi | undefined;
+
+  /** The custom-objects client, made once from kubeConfig(). */
+  protected api(): CustomObjectsApi {
+    this.customObjects ??= this.kubeConfig().makeApiClient(CustomObjectsApi);
+    return this.customObjects;
+  }
+
+  /** A COSI object's status, or undefined when it does not exist (or cannot be read). */
+  protected async readStatus(
+    plural: string,
+    name: string,
+    namespace?: string,
+  ): Promise<Record<string, unknown> | undefined> {
+    const read = namespace
+      ? this.api().getNamespacedCustomObject({ group: GROUP, version: V, namespace, plural, name })
+      : this.api().getClusterCustomObject({ group: GROUP, version: V, plural, name });
+    const obj = (await read.catch(() => undefined)) as { status?: Record<string, unknown> } | undefined;
+    return obj ? (obj.status ?? {}) : undefined;
   }
 
   /** One read of every claim and access: which claims are ready and which accesses granted, by name. */
@@ -177,45 +194,23 @@ export abstract class ScenarioEnvironment {
   /** Bucket, BucketClaim (and BucketAccess) status and the Events on them, at the end of the window. */
   async inspect(s: Scenario, variant: string): Promise<{ objects: ObjectStatus[]; events: EventSummary[] }> {
     const n = this.namesFor(s, variant);
-    const kc = this.kubeConfig();
-    const co = kc.makeApiClient(CustomObjectsApi);
-    const core = kc.makeApiClient(CoreV1Api);
     const ns = s.bucketClaim.namespace;
     const objects: ObjectStatus[] = [];
     const names = [n.claimName];
-    const claim = (await co
-      .getNamespacedCustomObject({
-        group: GROUP,
-        version: V,
-        namespace: ns,
-        plural: 'bucketclaims',
-        name: n.claimName,
-      })
-      .catch(() => undefined)) as { status?: Record<string, unknown> } | undefined;
-    if (claim)
-      objects.push({ kind: 'BucketClaim', name: n.claimName, namespace: ns, status: claim.status ?? {} });
-    const bucketName = claim?.status?.bucketName as string | undefined;
+    const claim = await this.readStatus('bucketclaims', n.claimName, ns);
+    if (claim) objects.push({ kind: 'BucketClaim', name: n.claimName, namespace: ns, status: claim });
+    const bucketName = claim?.bucketName as string | undefined;
     if (bucketName) {
       names.push(bucketName);
-      const bucket = (await co
-        .getClusterCustomObject({ group: GROUP, version: V, plural: 'buckets', name: bucketName })
-        .catch(() => undefined)) as { status?: Record<string, unknown> } | undefined;
-      if (bucket) objects.push({ kind: 'Bucket', name: bucketName, status: bucket.status ?? {} });
+      const bucket = await this.readStatus('buckets', bucketName);
+      if (bucket) objects.push({ kind: 'Bucket', name: bucketName, status: bucket });
     }
     if (n.accessName) {
       names.push(n.accessName);
-      const ba = (await co
-        .getNamespacedCustomObject({
-          group: GROUP,
-          version: V,
-          namespace: ns,
-          plural: 'bucketaccesses',
-          name: n.accessName,
-        })
-        .catch(() => undefined)) as { status?: Record<string, unknown> } | undefined;
-      if (ba)
-        objects.push({ kind: 'BucketAccess', name: n.accessName, namespace: ns, status: ba.status ?? {} });
+      const ba = await this.readStatus('bucketaccesses', n.accessName, ns);
+      if (ba) objects.push({ kind: 'BucketAccess', name: n.accessName, namespace: ns, status: ba });
     }
+    const core = this.kubeConfig().makeApiClient(CoreV1Api);
     const events: EventSummary[] = [];
     for (const name of names) {
       const list = await core
