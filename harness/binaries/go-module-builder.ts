@@ -1,4 +1,4 @@
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { access, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { execa } from 'execa';
 import { BuildError } from './build-error.ts';
@@ -80,7 +80,6 @@ export async function buildFromGoModules(
   const workDir = join(cacheRoot(env), 'build', `${recipe.name}-${version}`);
   await mkdir(dirname(out), { recursive: true });
   return withDirLock(`${workDir}.lock`, async () => {
-    const { access } = await import('node:fs/promises');
     try {
       await access(out);
       return { path: out, seconds: 0 };

@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { Agent } from 'node:https';
+import { Agent, request } from 'node:https';
 import { join } from 'node:path';
 import { type PortReservation, reservePort } from '../process/free-port.ts';
 import { ManagedProcess } from '../process/managed-process.ts';
@@ -81,7 +81,6 @@ export class KubeApiServer {
 }
 
 async function httpsGet(url: string, token: string, agent: Agent): Promise<string> {
-  const { request } = await import('node:https');
   return new Promise((resolve, reject) => {
     const req = request(
       url,

@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
+import { forEachBounded } from '../common/bounded-pool.ts';
 
 const GROUP = 'objectstorage.k8s.io';
 const VERSION = 'v1alpha1';
@@ -102,14 +103,11 @@ export class BucketClaimProvisioner {
       }
     }
     // A controller's worker pool: hundreds of claims (the matrix) must not wait on each other.
-    let next = 0;
-    const worker = async () => {
-      while (next < tasks.length) {
-        const task = tasks[next++] as () => Promise<void>;
-        await task().catch((err: unknown) => this.errors.push(String(err)));
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(WORKERS, tasks.length) }, worker));
+    await forEachBounded(tasks, WORKERS, async (task) => {
+      await task().catch((err: unknown) => {
+        this.errors.push(String(err));
+      });
+    });
   }
 
   // As the v0.1 controller does when a claim is deleted: delete its Bucket. The sidecar then calls

@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ETCD, KUBE_APISERVER } from '../binaries/component-catalog.ts';
 import { buildPatched } from '../binaries/patched-build.ts';
+import { forEachBounded } from '../common/bounded-pool.ts';
 import type { DriverCall } from '../driver/driver-admin-client.ts';
 import { JournalTail } from '../driver/journal-tail.ts';
 import type {
@@ -195,20 +196,21 @@ export async function runSuite(opts: SuiteOptions): Promise<RunResults> {
 
     // Environments start one after another: two cores, and each start is seconds.
     const keyOf = opts.environmentKey ?? ((_: Scenario, v: SidecarVariant) => v.name);
-    const groups = new Map<string, { members: EnvironmentMember[]; scenarios: Scenario[] }>();
+    const groups = new Map<string, { members: EnvironmentMember[]; scenarios: Scenario[]; slots: Slot[] }>();
     for (const slot of slots) {
       const member = members.find((m) => m.variant === slot.variant);
       if (!member) continue;
       const key = keyOf(slot.scenario, slot.variant);
-      const g = groups.get(key) ?? { members: [], scenarios: [] };
+      const g = groups.get(key) ?? { members: [], scenarios: [], slots: [] };
       if (!g.members.includes(member)) g.members.push(member);
       if (!g.scenarios.includes(slot.scenario)) g.scenarios.push(slot.scenario);
+      g.slots.push(slot);
       groups.set(key, g);
     }
+    const start =
+      opts.startEnvironment ??
+      ((a) => V1alpha1Environment.start(a.members, a.binaries, a.scenarios, a.logDir, a.progress));
     for (const [key, g] of groups) {
-      const start =
-        opts.startEnvironment ??
-        ((a) => V1alpha1Environment.start(a.members, a.binaries, a.scenarios, a.logDir, a.progress));
       const env = await start({
         members: g.members,
         scenarios: g.scenarios,
@@ -217,9 +219,7 @@ export async function runSuite(opts: SuiteOptions): Promise<RunResults> {
         progress: (d) => progress?.phase('start', d),
       });
       envs.push(env);
-      for (const slot of slots)
-        if (groups.get(keyOf(slot.scenario, slot.variant)) === g && env.members.has(slot.variant.name))
-          slot.env = env;
+      for (const slot of g.slots) if (env.members.has(slot.variant.name)) slot.env = env;
       opts.signal?.throwIfAborted();
     }
 
@@ -237,22 +237,17 @@ export async function runSuite(opts: SuiteOptions): Promise<RunResults> {
     const live = slots.filter((s) => s.env);
     progress?.phase('apply', `${live.length} scenario x variant pair(s)`);
     // Applied by a small pool: hundreds of matrix cells one by one would take most of a window.
-    let nextSlot = 0;
-    const applier = async () => {
-      while (nextSlot < live.length) {
-        const slot = live[nextSlot++] as Slot;
-        await (slot.env as ScenarioEnvironment).applyScenario(slot.scenario, slot.variant.name);
-        const now = Date.now();
-        slot.stateSince = now;
-        if ((slot.scenario.trigger ?? 'apply') === 'apply') {
-          slot.state = 'observing';
-          slot.appliedAt = now;
-        } else {
-          slot.state = 'waiting-bucket';
-        }
+    await forEachBounded(live, 8, async (slot) => {
+      await (slot.env as ScenarioEnvironment).applyScenario(slot.scenario, slot.variant.name);
+      const now = Date.now();
+      slot.stateSince = now;
+      if ((slot.scenario.trigger ?? 'apply') === 'apply') {
+        slot.state = 'observing';
+        slot.appliedAt = now;
+      } else {
+        slot.state = 'waiting-bucket';
       }
-    };
-    await Promise.all(Array.from({ length: Math.min(8, live.length) }, applier));
+    });
     progress?.phase('window', `observing ${live.length} scenario x variant pair(s)`);
 
     const windowMs = (s: Slot) => opts.windowMs ?? s.scenario.windowMs;
