@@ -1,4 +1,3 @@
-import { mkdir } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { Scenario, SidecarVariant } from '../harness/index.ts';
 import {
@@ -13,12 +12,11 @@ import {
   policyFileFor,
   type RetryPolicy,
   type RunProgress,
-  runSuite,
   userVariant,
 } from '../harness/index.ts';
 import { EXIT, UsageError } from './exit-codes.ts';
 import { renderMatrixTable } from './matrix-table.ts';
-import { withInterrupt, writeRunOutputs } from './run-lifecycle.ts';
+import { executeSuite } from './run-lifecycle.ts';
 
 export interface MatrixFlags {
   variant?: string[];
@@ -104,23 +102,15 @@ export async function matrixCommand(
     policies.set(v.name, await loadPolicy(file));
   }
   const scenarios = planMatrix({ codes, rpcs, windowMs, policies });
-  const outDir = resolve(flags.out);
-  await mkdir(outDir, { recursive: true });
-  const started = Date.now();
-  const run = await withInterrupt(log, (signal) =>
-    runSuite({
-      scenarios,
-      variants,
-      windowMs,
-      outDir,
-      progress,
-      signal,
-      toolVersion: '0.1.0',
-      environmentKey: matrixEnvironmentKey,
-    }),
-  );
-  const { results, resultsFile } = await writeRunOutputs(outDir, run.value);
-  const seconds = (Date.now() - started) / 1000;
+  const run = await executeSuite(log, {
+    scenarios,
+    variants,
+    windowMs,
+    outDir: resolve(flags.out),
+    progress,
+    environmentKey: matrixEnvironmentKey,
+  });
+  const { results, resultsFile, seconds } = run;
   log(renderMatrixTable(results));
   log(`\nresults: ${resultsFile} (+ .md, .junit.xml, .html); wall time ${seconds.toFixed(1)} s`);
   if (run.interrupted) return EXIT.interrupted;

@@ -1,13 +1,11 @@
-import { accessSync, constants, statSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { LoadError, RunProgress, Scenario } from '../harness/index.ts';
 import {
   BUILTIN_VARIANTS,
   discoverScenarioFiles,
+  isExecutable,
   loadScenarioFile,
   parseDuration,
-  runSuite,
   ScenarioError,
   type SidecarVariant,
   selectVariants,
@@ -15,7 +13,7 @@ import {
 import { type BackendFlags, backendFromFlags } from './backend-option.ts';
 import { EXIT, UsageError } from './exit-codes.ts';
 import { renderResultTable } from './result-table.ts';
-import { withInterrupt, writeRunOutputs } from './run-lifecycle.ts';
+import { executeSuite } from './run-lifecycle.ts';
 
 export interface RunFlags extends BackendFlags {
   sidecar?: string;
@@ -23,15 +21,6 @@ export interface RunFlags extends BackendFlags {
   window?: string;
   out: string;
   strict?: boolean;
-}
-
-function isExecutableFile(p: string): boolean {
-  try {
-    accessSync(p, constants.X_OK);
-    return statSync(p).isFile();
-  } catch {
-    return false;
-  }
 }
 
 /** Turns --sidecar into the variants to run; a path becomes a variant named "custom". */
@@ -43,7 +32,7 @@ export function variantsFromFlag(flag: string | undefined, era: string | undefin
   const selected = selectVariants(flag);
   if (selected.length) return selected;
   if (flag.includes('/') || flag.startsWith('.')) {
-    if (!isExecutableFile(flag)) throw new UsageError(`--sidecar ${flag}: not an executable file`);
+    if (!isExecutable(flag)) throw new UsageError(`--sidecar ${flag}: not an executable file`);
     return [
       {
         name: 'custom',
@@ -100,27 +89,21 @@ export async function runCommand(
     throw new UsageError(`no scenario lists a variant selected by --sidecar ${flags.sidecar}`);
 
   const outDir = resolve(flags.out);
-  await mkdir(outDir, { recursive: true });
-  const started = Date.now();
-  const run = await withInterrupt(log, (signal) =>
-    runSuite({
-      scenarios,
-      loadErrors,
-      variants,
-      windowMs,
-      outDir,
-      progress,
-      signal,
-      toolVersion: '0.1.0',
-      ...backend.suite,
-      backend: backend.backend,
-    }),
-  );
-  const { results, resultsFile } = await writeRunOutputs(outDir, run.value);
+  const run = await executeSuite(log, {
+    scenarios,
+    loadErrors,
+    variants,
+    windowMs,
+    outDir,
+    progress,
+    ...backend.suite,
+    backend: backend.backend,
+  });
+  const { results, resultsFile } = run;
   log(renderResultTable(results));
   log(
     `\nresults: ${resultsFile} (+ .md, .junit.xml, .html; logs in ${join(outDir, 'logs')}); ` +
-      `${((Date.now() - started) / 1000).toFixed(1)} s from start to verdict`,
+      `${run.seconds.toFixed(1)} s from start to verdict`,
   );
   if (run.interrupted) return EXIT.interrupted;
   // Nothing checked is not a pass: a run whose every variant was unavailable fails too.

@@ -10,7 +10,7 @@ export {
   type StackVariant,
   ToolUnavailableError,
 } from './backends/index.ts';
-export { resolveBinary } from './binaries/binary-resolver.ts';
+export { isExecutable, resolveBinary } from './binaries/binary-resolver.ts';
 export { BuildError } from './binaries/build-error.ts';
 export { ETCD, KUBE_APISERVER } from './binaries/component-catalog.ts';
 export { PatchError, patchKey } from './binaries/patched-build.ts';

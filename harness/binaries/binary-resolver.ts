@@ -21,7 +21,8 @@ export interface ResolveOptions {
   env?: NodeJS.ProcessEnv;
 }
 
-function isExecutable(path: string): boolean {
+/** True for an existing regular file this process may execute. */
+export function isExecutable(path: string): boolean {
   try {
     accessSync(path, constants.X_OK);
     return statSync(path).isFile();
