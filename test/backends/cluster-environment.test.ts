@@ -17,6 +17,7 @@ import { detectKind, needsDocker, RolloutError, ToolUnavailableError } from '../
 import { ETCD, KUBE_APISERVER } from '../../harness/binaries/component-catalog.ts';
 import { LocalControlPlane } from '../../harness/control-plane/local-control-plane.ts';
 import { installCrds, v1alpha1CrdManifests } from '../../harness/cosi/crd-installer.ts';
+import { type PortReservation, reservePort } from '../../harness/process/free-port.ts';
 import { provisionBinary } from '../../harness/runner/binary-provisioner.ts';
 import { ClusterEnvironment } from '../../harness/runner/cluster-environment.ts';
 import type { ScenarioEnvironment } from '../../harness/runner/scenario-environment.ts';
@@ -34,8 +35,10 @@ const REPO = join(import.meta.dirname, '../..');
 const COSI86 = BUILTIN_VARIANTS.find((v) => v.name === 'v1alpha1-cosi86') as SidecarVariant;
 const V010 = BUILTIN_VARIANTS.find((v) => v.name === 'v1alpha1-v0.1.0') as SidecarVariant;
 const SYSTEM_NS = 'cosi-chaos-system';
-// The port the fake kubectl port-forward prints; the test serves the driver admin API there.
-const FORWARDED = 43210;
+// The port the fake kubectl port-forward prints (FAKE_FORWARD_PORT); the test serves the driver admin API there.
+// Reserved like every other loopback port of the harness, so a parallel test never holds it.
+let forwardPort: PortReservation;
+let FORWARDED: number;
 
 let cp: LocalControlPlane;
 let tools: FakeTools;
@@ -47,6 +50,8 @@ beforeAll(async () => {
   cp = await LocalControlPlane.start({ etcdBinary: etcd.path, apiServerBinary: api.path });
   await installCrds(cp.adminKubeConfig(), await v1alpha1CrdManifests());
   tools = await createFakeTools();
+  forwardPort = await reservePort();
+  FORWARDED = forwardPort.port;
   tmp = await mkdtemp(join(tmpdir(), 'cosi-chaos-cluster-env-'));
   // A namespace no cluster has: the environment creates it and removes it again.
   const base = await loadScenarioFile(join(REPO, 'scenarios/cosi-86.yaml'));
@@ -55,6 +60,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await cp?.stop();
+  forwardPort?.release();
   if (tmp) await rm(tmp, { recursive: true, force: true });
   if (tools) await rm(tools.dir, { recursive: true, force: true });
 });
@@ -129,7 +135,10 @@ describe('run --backend kind: ClusterEnvironment over the kind backend (fake kin
     const progress: string[] = [];
     const choice = backendFromFlags(
       { backend: 'kind', clusterName: 'cosi-chaos-test' },
-      { runner: tools.runner({ FAKE_DOCKER_INFO_RC: '0' }), readyTimeoutMs: 10_000 },
+      {
+        runner: tools.runner({ FAKE_DOCKER_INFO_RC: '0', FAKE_FORWARD_PORT: String(FORWARDED) }),
+        readyTimeoutMs: 10_000,
+      },
     );
     expect(choice.suite.environmentKey?.(scenario, COSI86)).toBe('kind');
     let env: ScenarioEnvironment | undefined;

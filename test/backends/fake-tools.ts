@@ -75,7 +75,7 @@ case "\${args[0]:-}" in
   rollout)
     if [ "\${FAKE_ROLLOUT_FAIL:-}" = 1 ]; then echo "error: timed out waiting for the condition" >&2; exit 1; fi
     echo "deployment \\"\${args[2]#deployment/}\\" successfully rolled out" ;;
-  port-forward) echo "Forwarding from 127.0.0.1:43210 -> 8080"; exec sleep 300 ;;
+  port-forward) echo "Forwarding from 127.0.0.1:\${FAKE_FORWARD_PORT:-43210} -> 8080"; exec sleep 300 ;;
   logs) echo "log of \${args[*]}" ;;
   delete) echo "deleted" ;;
 esac
