@@ -5,6 +5,7 @@ import { BuildError } from './build-error.ts';
 import { cachedBinaryPath, cacheRoot } from './cache-dir.ts';
 import type { GoBuildRecipe } from './component-catalog.ts';
 import { withDirLock } from './dir-lock.ts';
+import { GO_ENV, goModDownload } from './go-module-download.ts';
 
 /** Progress callback: a phase name and a detail line, e.g. ('download', 'k8s.io/kubernetes@v1.33.13'). */
 export type BuildProgress = (phase: string, detail: string) => void;
@@ -24,27 +25,10 @@ export interface BuildOptions {
   env?: NodeJS.ProcessEnv;
 }
 
-const GO_ENV = {
-  // Resolve dependencies as the generated go.mod says, recording sums as they come.
-  GOFLAGS: '-mod=mod',
-  // client/proto v0.2.x submodules are on the proxy but not in the checksum database.
-  GONOSUMDB: 'sigs.k8s.io/container-object-storage-interface',
-  CGO_ENABLED: '0',
-};
-
 async function kubernetesStagingReplaces(recipe: GoBuildRecipe, env: NodeJS.ProcessEnv): Promise<string[]> {
   // k8s.io/kubernetes's go.mod replaces every staging module with ./staging/...; a main module that requires
   // it must pin each of them to the matching published v0.x release instead.
-  const { stdout } = await execa(
-    'go',
-    ['mod', 'download', '-json', `${recipe.module}@${recipe.moduleVersion}`],
-    {
-      env: { ...env, ...GO_ENV },
-    },
-  );
-  const info = JSON.parse(stdout) as { GoMod?: string; Error?: string };
-  if (!info.GoMod) throw new Error(info.Error ?? 'go mod download gave no go.mod');
-  const gomod = await readFile(info.GoMod, 'utf8');
+  const gomod = await readFile((await goModDownload(recipe.module, recipe.moduleVersion, env)).goMod, 'utf8');
   const block = /^replace \(([\s\S]*?)^\)/m.exec(gomod)?.[1] ?? '';
   const mods = [...block.matchAll(/^\s*(k8s\.io\/[\w.-]+)\s+=>\s+\.\/staging/gm)].map((m) => m[1] as string);
   return mods.map((m) => `\t${m} => ${m} ${recipe.kubernetesStagingVersion}`);

@@ -2,12 +2,12 @@ import { createHash } from 'node:crypto';
 import { cp, mkdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execa } from 'execa';
-import { goModuleDir } from '../cosi/module-source.ts';
 import { BuildError } from './build-error.ts';
 import { cacheRoot } from './cache-dir.ts';
 import type { GoBuildRecipe } from './component-catalog.ts';
 import { withDirLock } from './dir-lock.ts';
 import { type BuildProgress, type BuildResult, buildFromGoModules } from './go-module-builder.ts';
+import { goModDownload } from './go-module-download.ts';
 
 /**
  * A patch did not apply to the upstream source, or the patched source did not compile; `output` is patch's or
@@ -53,7 +53,7 @@ export async function buildPatched(
       'prepare',
       `${base.name}: copying ${base.module}@${base.moduleVersion} and applying ${patchFile}`,
     );
-    await cp(await goModuleDir(base.module, base.moduleVersion), srcDir, { recursive: true });
+    await cp((await goModDownload(base.module, base.moduleVersion)).dir, srcDir, { recursive: true });
     // The module cache is read-only; the copy must be writable for patch to create and change files.
     await execa('chmod', ['-R', 'u+w', srcDir]);
     const applied = await execa('patch', ['-p1', '--batch', '--forward', '-d', srcDir, '-i', patchFile], {
