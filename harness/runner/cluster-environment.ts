@@ -11,8 +11,12 @@ import {
 import { DriverAdminClient } from '../driver/driver-admin-client.ts';
 import type { Scenario } from '../scenarios/scenario-types.ts';
 import type { SidecarVariant } from '../variants/sidecar-variants.ts';
-import { driverNameFor, ScenarioEnvironment, type VariantHandle } from './scenario-environment.ts';
-import { scopedRules } from './v1alpha1-environment.ts';
+import {
+  driverNameFor,
+  ScenarioEnvironment,
+  scopedRules,
+  type VariantHandle,
+} from './scenario-environment.ts';
 
 const GROUP = 'objectstorage.k8s.io';
 const V = 'v1alpha1';

@@ -14,6 +14,19 @@ export function driverNameFor(variant: string): string {
   return `${variant.toLowerCase().replace(/[^a-z0-9-]/g, '-')}.cosi-chaos.io`;
 }
 
+/** Rules of every scenario for one variant, each scoped to its scenario through the class parameter. */
+export function scopedRules(scenarios: Scenario[], variant: string): Record<string, unknown>[] {
+  return scenarios.flatMap((s) => {
+    const own = s.variants.find((v) => v.sidecar === variant)?.rules ?? s.rules;
+    return own.map((rule) => {
+      const match = { ...((rule.match as Record<string, unknown> | undefined) ?? {}) };
+      const params = { ...((match.parameters as Record<string, unknown> | undefined) ?? {}) };
+      params[SCENARIO_PARAMETER] = { equals: s.name };
+      return { ...rule, name: `${s.name}/${String(rule.name)}`, match: { ...match, parameters: params } };
+    });
+  });
+}
+
 /** What the runner needs of one variant inside an environment: its driver's journal and its restarts. */
 export interface VariantHandle {
   readonly variant: SidecarVariant;

@@ -12,12 +12,14 @@ import { startSidecar } from '../cosi/sidecar-process.ts';
 import { MockDriverProcess } from '../driver/mock-driver-process.ts';
 import type { ManagedProcess } from '../process/managed-process.ts';
 import { ProcessStartError } from '../process/process-errors.ts';
-import { SCENARIO_PARAMETER } from '../scenarios/scenario-loader.ts';
 import type { Scenario } from '../scenarios/scenario-types.ts';
 import type { SidecarVariant } from '../variants/sidecar-variants.ts';
-import { driverNameFor, ScenarioEnvironment, type VariantHandle } from './scenario-environment.ts';
-
-export { driverNameFor } from './scenario-environment.ts';
+import {
+  driverNameFor,
+  ScenarioEnvironment,
+  scopedRules,
+  type VariantHandle,
+} from './scenario-environment.ts';
 
 const SYSTEM_NS = 'cosi-chaos-system';
 
@@ -32,23 +34,9 @@ export interface EnvironmentMember {
   sidecarBinary: string;
 }
 
-/** Rules of every scenario for one variant, each scoped to its scenario through the class parameter. */
-export function scopedRules(scenarios: Scenario[], variant: string): Record<string, unknown>[] {
-  return scenarios.flatMap((s) => {
-    const own = s.variants.find((v) => v.sidecar === variant)?.rules ?? s.rules;
-    return own.map((rule) => {
-      const match = { ...((rule.match as Record<string, unknown> | undefined) ?? {}) };
-      const params = { ...((match.parameters as Record<string, unknown> | undefined) ?? {}) };
-      params[SCENARIO_PARAMETER] = { equals: s.name };
-      return { ...rule, name: `${s.name}/${String(rule.name)}`, match: { ...match, parameters: params } };
-    });
-  });
-}
-
 /** A variant's running parts inside an environment. */
 export class VariantRuntime implements VariantHandle {
-  restarts = 0;
-  restartTimes: number[] = [];
+  readonly restartTimes: number[] = [];
   watching = true;
   readonly supervision: Promise<void>;
 
@@ -71,7 +59,6 @@ export class VariantRuntime implements VariantHandle {
       const current = this.sidecar;
       const exited = await Promise.race([current.exited.then(() => true), sleep(250).then(() => false)]);
       if (exited && this.watching) {
-        this.restarts++;
         this.restartTimes.push(Date.now());
         if (Date.now() - startedAt > 600_000) delayMs = 10_000;
         const until = Date.now() + delayMs;
@@ -83,6 +70,10 @@ export class VariantRuntime implements VariantHandle {
         }
       }
     }
+  }
+
+  get restarts(): number {
+    return this.restartTimes.length;
   }
 
   async stop(): Promise<void> {
