@@ -27,14 +27,26 @@ export async function doctorCommand(log: (line: string) => void): Promise<number
     );
   }
   for (const v of BUILTIN_VARIANTS) {
-    const r = v.recipe ? resolveBinary({ name: v.recipe.name, version: v.recipe.version }) : undefined;
-    let state: string;
-    if (r && r.source !== 'missing') state = `${r.path} (${r.detail})`;
-    else if (v.knownUnavailable) state = `unavailable: ${v.knownUnavailable}`;
-    else
-      state = `not built: \`run\` tries to build ${v.recipe?.origin} (reported unavailable if the Go module proxy refuses it)`;
-    log(`sidecar ${v.name.padEnd(17)} [${v.era}] ${state}`);
+    for (const [role, recipe] of [
+      ['sidecar', v.recipe],
+      ['controller', v.controller],
+    ] as const) {
+      if (!recipe) continue;
+      const r = resolveBinary({ name: recipe.name, version: recipe.version });
+      const state =
+        r.source !== 'missing'
+          ? `${r.path} (${r.detail})`
+          : `not built: \`run\` tries to build ${recipe.origin} (reported unavailable with the go command's reason if it cannot)`;
+      log(`${role.padEnd(10)} ${v.name.padEnd(17)} [${v.era}] ${state}`);
+    }
   }
+  log(
+    `go env:         GOPROXY=${(await versionOf('go', ['env', 'GOPROXY'])) ?? '?'} GONOSUMDB=${(await versionOf('go', ['env', 'GONOSUMDB'])) || '(unset)'}`,
+  );
+  log(
+    '                COSI modules missing from the checksum database (the v0.2.x submodules, pseudo-versions served by a\n' +
+      '                private or file proxy) need GONOSUMDB=sigs.k8s.io/container-object-storage-interface* to build',
+  );
   for (const v of builtinMatrixVariants().filter((m) => m.patchFile && m.recipe)) {
     const recipe = v.recipe as NonNullable<typeof v.recipe>;
     const key = await patchKey(recipe, v.patchFile as string);

@@ -3,6 +3,7 @@ import type { LoadError, RunProgress, Scenario } from '../harness/index.ts';
 import {
   BUILTIN_VARIANTS,
   discoverScenarioFiles,
+  eraDefaults,
   isExecutable,
   loadScenarioFile,
   parseDuration,
@@ -33,12 +34,13 @@ export function variantsFromFlag(flag: string | undefined, era: string | undefin
   if (selected.length) return selected;
   if (flag.includes('/') || flag.startsWith('.')) {
     if (!isExecutable(flag)) throw new UsageError(`--sidecar ${flag}: not an executable file`);
+    const chosen = (era as 'v1alpha1' | 'v1alpha2' | undefined) ?? 'v1alpha1';
     return [
       {
         name: 'custom',
-        era: (era as 'v1alpha1' | 'v1alpha2' | undefined) ?? 'v1alpha1',
+        era: chosen,
         description: `user binary ${resolve(flag)}`,
-        naming: era === 'v1alpha2' ? 'bc-uid' : 'class-plus-uid',
+        ...eraDefaults(chosen),
         binaryPath: resolve(flag),
       },
     ];

@@ -31,4 +31,10 @@ export { parseDuration } from './scenarios/duration.ts';
 export { ScenarioError } from './scenarios/scenario-error.ts';
 export { discoverScenarioFiles, loadScenarioFile } from './scenarios/scenario-loader.ts';
 export type { Scenario } from './scenarios/scenario-types.ts';
-export { BUILTIN_VARIANTS, type SidecarVariant, selectVariants } from './variants/sidecar-variants.ts';
+export {
+  BUILTIN_VARIANTS,
+  eraDefaults,
+  type SidecarVariant,
+  sameApi,
+  selectVariants,
+} from './variants/sidecar-variants.ts';

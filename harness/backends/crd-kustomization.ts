@@ -1,7 +1,8 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
-import { v1alpha1CrdManifests } from '../cosi/crd-installer.ts';
+import { V1ALPHA1_CRDS } from '../binaries/component-catalog.ts';
+import { crdManifests } from '../cosi/crd-installer.ts';
 import { parseManifests } from '../cosi/kube-apply.ts';
 
 export interface CrdKustomization {
@@ -19,7 +20,7 @@ export async function writeV1alpha1CrdKustomization(dir: string): Promise<CrdKus
   await mkdir(dir, { recursive: true });
   const crdNames: string[] = [];
   const files: string[] = [];
-  for (const text of await v1alpha1CrdManifests()) {
+  for (const text of await crdManifests(V1ALPHA1_CRDS)) {
     for (const obj of parseManifests(text)) {
       const name = obj.metadata?.name;
       if (obj.kind !== 'CustomResourceDefinition' || !name) continue;

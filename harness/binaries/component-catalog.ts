@@ -72,7 +72,7 @@ export const SIDECAR_V0_1_0: GoBuildRecipe = {
   origin: `${SIDECAR_MODULE}@v0.1.0`,
 };
 
-/** The exact COSI-86 sidecar (image v20241219-v0.1.0-60-g6a5a12c). The proxy here answers 403 for it. */
+/** The exact COSI-86 sidecar (image v20241219-v0.1.0-60-g6a5a12c). Its go.mod needs no replace lines. */
 export const SIDECAR_COSI_86: GoBuildRecipe = {
   name: 'objectstorage-sidecar',
   version: 'v0.1.1-0.20241126223257-6a5a12cb56ed',
@@ -82,32 +82,150 @@ export const SIDECAR_COSI_86: GoBuildRecipe = {
   origin: `${SIDECAR_MODULE}@6a5a12cb56ed`,
 };
 
-/** The v0.1 COSI controller. The proxy here answers 403 for every version of this module. */
-export const CONTROLLER_V0_1_1: GoBuildRecipe = {
+const CONTROLLER_MODULE = 'sigs.k8s.io/container-object-storage-interface-controller';
+
+/** The v0.1 COSI controller as of the COSI-86 sidecar build (commit 2c87d5a5e688, the same day). */
+export const CONTROLLER_COSI_86: GoBuildRecipe = {
   name: 'cosi-controller-manager',
-  version: 'v0.1.1',
-  module: 'sigs.k8s.io/container-object-storage-interface-controller',
-  moduleVersion: 'v0.1.1',
-  pkg: 'sigs.k8s.io/container-object-storage-interface-controller/cmd/controller-manager',
-  origin: 'sigs.k8s.io/container-object-storage-interface-controller@v0.1.1',
+  version: 'v0.1.2-alpha1.0.20241126223257-2c87d5a5e688',
+  module: CONTROLLER_MODULE,
+  moduleVersion: 'v0.1.2-alpha1.0.20241126223257-2c87d5a5e688',
+  pkg: `${CONTROLLER_MODULE}/cmd/controller-manager`,
+  origin: `${CONTROLLER_MODULE}@2c87d5a5e688`,
 };
 
-/**
- * v1alpha2 sidecar from the monorepo's main. Never released; the proxy here serves no version of main, so
- * this recipe fails with the go command's own message and the variant is reported unavailable.
- */
-export const SIDECAR_V1ALPHA2_MAIN: GoBuildRecipe = {
-  name: 'cosi-sidecar-v1alpha2',
-  version: 'main',
-  module: 'sigs.k8s.io/container-object-storage-interface',
-  moduleVersion: 'main',
-  pkg: 'sigs.k8s.io/container-object-storage-interface/sidecar/cmd',
-  origin: 'sigs.k8s.io/container-object-storage-interface@main (sidecar/cmd)',
+/** The v0.1.0 COSI controller release, the v0.1.0 sidecar's contemporary. */
+export const CONTROLLER_V0_1_0: GoBuildRecipe = {
+  name: 'cosi-controller-manager',
+  version: 'v0.1.0',
+  module: CONTROLLER_MODULE,
+  moduleVersion: 'v0.1.0',
+  pkg: `${CONTROLLER_MODULE}/cmd/controller-manager`,
+  origin: `${CONTROLLER_MODULE}@v0.1.0`,
 };
 
-/** Module and folder the v0.1 CRDs come from: the API module version the v0.1.0 sidecar requires. */
-export const V1ALPHA1_CRDS = {
+const MONOREPO = 'sigs.k8s.io/container-object-storage-interface';
+
+/** Pseudo-versions of one monorepo tag whose parts were separate submodules (v0.2.0, v0.2.1: no root go.mod). */
+function splitMonorepo(tag: string, pseudo: string, controllerPseudo: string): UpstreamBuild {
+  // Each part's go.mod points its siblings at ../client etc., which a dependency's replace lines cannot do: the
+  // generated main module pins every sibling to the same tag's pseudo-version instead.
+  const replaces = {
+    [`${MONOREPO}/client`]: `${MONOREPO}/client ${pseudo}`,
+    [`${MONOREPO}/internal`]: `${MONOREPO}/internal ${pseudo}`,
+    [`${MONOREPO}/proto`]: `${MONOREPO}/proto ${pseudo}`,
+  };
+  return {
+    sidecar: {
+      name: 'cosi-sidecar',
+      version: tag,
+      module: `${MONOREPO}/sidecar`,
+      moduleVersion: pseudo,
+      pkg: `${MONOREPO}/sidecar/cmd`,
+      replaces,
+      origin: `${MONOREPO}/sidecar@${tag} (${pseudo})`,
+    },
+    controller: {
+      name: 'cosi-controller',
+      version: tag,
+      module: `${MONOREPO}/controller`,
+      moduleVersion: controllerPseudo,
+      pkg: `${MONOREPO}/controller/cmd`,
+      replaces,
+      origin: `${MONOREPO}/controller@${tag} (${controllerPseudo})`,
+    },
+    crds: { module: `${MONOREPO}/client`, version: pseudo, folder: 'config/crd' },
+  };
+}
+
+/** A monorepo version with a root go.mod: `sidecar/cmd` and `controller/cmd` of the root module. */
+function rootMonorepo(
+  tag: string,
+  version: string,
+  parts: { client: string; proto: string; internal?: string },
+): UpstreamBuild {
+  // The root go.mod replaces its submodules with ./client etc., which are not in the root module's zip.
+  const replaces: Record<string, string> = {
+    [`${MONOREPO}/client`]: `${MONOREPO}/client ${parts.client}`,
+    [`${MONOREPO}/proto`]: `${MONOREPO}/proto ${parts.proto}`,
+  };
+  if (parts.internal) replaces[`${MONOREPO}/internal`] = `${MONOREPO}/internal ${parts.internal}`;
+  const recipe = (name: string, dir: string): GoBuildRecipe => ({
+    name,
+    version: tag,
+    module: MONOREPO,
+    moduleVersion: version,
+    pkg: `${MONOREPO}/${dir}/cmd`,
+    replaces,
+    origin: `${MONOREPO}@${tag === version ? tag : `${tag} (${version})`} ${dir}/cmd`,
+  });
+  return {
+    sidecar: recipe('cosi-sidecar', 'sidecar'),
+    controller: recipe('cosi-controller', 'controller'),
+    crds: { module: `${MONOREPO}/client`, version: parts.client, folder: 'config/crd' },
+  };
+}
+
+/** Where an era's CRDs come from: a folder of a module version, read from the Go module cache. */
+export interface CrdSource {
+  module: string;
+  version: string;
+  folder: string;
+}
+
+/** One upstream release: the sidecar, the controller of the same era and release, and their CRDs. */
+export interface UpstreamBuild {
+  sidecar: GoBuildRecipe;
+  controller: GoBuildRecipe;
+  crds: CrdSource;
+}
+
+/** The v0.1 CRDs of the api module at the version the v0.1.0 sidecar requires (2022-08-06). */
+export const V1ALPHA1_CRDS: CrdSource = {
   module: 'sigs.k8s.io/container-object-storage-interface-api',
   version: 'v0.0.0-20220806044417-5d7517114883',
   folder: 'crds',
 };
+
+export const BUILD_COSI_86: UpstreamBuild = {
+  sidecar: SIDECAR_COSI_86,
+  controller: CONTROLLER_COSI_86,
+  // The api version the COSI-86 sidecar's go.mod requires.
+  crds: {
+    module: 'sigs.k8s.io/container-object-storage-interface-api',
+    version: 'v0.1.1-0.20240208184109-05444273ee49',
+    folder: 'crds',
+  },
+};
+
+export const BUILD_V0_1_0: UpstreamBuild = {
+  sidecar: SIDECAR_V0_1_0,
+  controller: CONTROLLER_V0_1_0,
+  crds: V1ALPHA1_CRDS,
+};
+
+export const BUILD_V0_2_0 = splitMonorepo(
+  'v0.2.0',
+  'v0.0.0-20250128155323-7b24025e1998',
+  'v0.2.0-rc1.0.20250128155323-7b24025e1998',
+);
+
+export const BUILD_V0_2_1 = splitMonorepo(
+  'v0.2.1',
+  'v0.0.0-20250211224158-f1f392110e45',
+  'v0.2.0-rc1.0.20250211224158-f1f392110e45',
+);
+
+export const BUILD_V0_2_2 = rootMonorepo('v0.2.2', 'v0.2.2', {
+  client: 'v0.2.2',
+  proto: 'v0.2.2',
+  // internal/ was never tagged: the pseudo-version of the v0.2.2 commit.
+  internal: 'v0.0.0-20251203152421-f75d47509dae',
+});
+
+/** The monorepo's main at ee00c2690b87 (2026-03-05): the v1alpha2 sidecar and controller, never released. */
+export const BUILD_V1ALPHA2_MAIN = rootMonorepo(
+  'v0.0.0-20260305170820-ee00c2690b87',
+  'v0.0.0-20260305170820-ee00c2690b87',
+  { client: 'v0.0.0-20260305170820-ee00c2690b87', proto: 'v0.0.0-20260305170820-ee00c2690b87' },
+);

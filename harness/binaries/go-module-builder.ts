@@ -5,7 +5,7 @@ import { BuildError } from './build-error.ts';
 import { cachedBinaryPath, cacheRoot } from './cache-dir.ts';
 import type { GoBuildRecipe } from './component-catalog.ts';
 import { withDirLock } from './dir-lock.ts';
-import { GO_ENV, goModDownload } from './go-module-download.ts';
+import { GO_MOD_FLAG, goEnv, goModDownload } from './go-module-download.ts';
 
 /** Progress callback: a phase name and a detail line, e.g. ('download', 'k8s.io/kubernetes@v1.33.13'). */
 export type BuildProgress = (phase: string, detail: string) => void;
@@ -80,9 +80,10 @@ export async function buildFromGoModules(
     const ldflags = recipe.ldflags?.length
       ? ['-ldflags', recipe.ldflags.map((f) => `-X ${f}`).join(' ')]
       : [];
-    const proc = execa('go', ['build', '-trimpath', ...ldflags, '-o', tmpOut, recipe.pkg], {
+    const proc = execa('go', ['build', GO_MOD_FLAG, '-trimpath', ...ldflags, '-o', tmpOut, recipe.pkg], {
       cwd: workDir,
-      env: { ...env, ...GO_ENV },
+      env: goEnv(env),
+      extendEnv: false,
       all: true,
       reject: false,
     });

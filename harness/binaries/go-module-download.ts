@@ -1,13 +1,19 @@
 import { execa } from 'execa';
 
-/** Environment for every go command the harness runs. */
-export const GO_ENV = {
-  // Resolve dependencies as the generated go.mod says, recording sums as they come.
-  GOFLAGS: '-mod=mod',
-  // client/proto v0.2.x submodules are on the proxy but not in the checksum database.
-  GONOSUMDB: 'sigs.k8s.io/container-object-storage-interface',
-  CGO_ENABLED: '0',
-};
+/**
+ * Environment for every go command the harness runs: the user's own (GOPROXY, GONOSUMDB, GOPRIVATE, GOFLAGS,
+ * GOTOOLCHAIN, GOMODCACHE ...) passed through untouched. Only CGO_ENABLED=0 is added, and only when the user
+ * has not set it: the binaries are static and need no C toolchain.
+ */
+export function goEnv(env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
+  return env.CGO_ENABLED === undefined ? { ...env, CGO_ENABLED: '0' } : { ...env };
+}
+
+/**
+ * `-mod=mod` on the command line (not in GOFLAGS, which stays the user's): the generated main module has no
+ * go.sum yet, and the go command records sums as it resolves.
+ */
+export const GO_MOD_FLAG = '-mod=mod';
 
 /** Where `go mod download` put a module version: its source directory and its go.mod file. */
 export interface DownloadedModule {
@@ -15,7 +21,36 @@ export interface DownloadedModule {
   goMod: string;
 }
 
-/** Downloads a module version through the Go module proxy (once; the module cache keeps it). */
+/** A module version the go command could not fetch; `output` is its own message, `hint` what to do. */
+export class ModuleDownloadError extends Error {
+  override readonly name = 'ModuleDownloadError';
+  constructor(
+    readonly module: string,
+    readonly version: string,
+    readonly output: string,
+  ) {
+    const hint = checksumHint(output);
+    super(`cannot download ${module}@${version}: ${output.trim()}${hint ? `\n${hint}` : ''}`);
+  }
+}
+
+/**
+ * What to do when the checksum database cannot vouch for a module (it answers 404/410 for versions it never
+ * saw, as for COSI modules served only by a private or file-based proxy): the go command's message alone
+ * does not say. Undefined when the output is not that failure.
+ */
+export function checksumHint(output: string): string | undefined {
+  const m = /verifying (?:module: |go\.mod: )?(\S+?)@\S+: .*(?:404 Not Found|410 Gone|not found)/.exec(
+    output,
+  );
+  if (!m) return undefined;
+  return (
+    `the Go checksum database cannot vouch for ${m[1]}: if you trust the proxy that serves it, add it to ` +
+    `GONOSUMDB (e.g. GONOSUMDB=sigs.k8s.io/container-object-storage-interface*) and run again`
+  );
+}
+
+/** Downloads a module version through the user's Go module proxy (once; the module cache keeps it). */
 export async function goModDownload(
   module: string,
   version: string,
@@ -23,10 +58,10 @@ export async function goModDownload(
 ): Promise<DownloadedModule> {
   const res = await execa('go', ['mod', 'download', '-json', `${module}@${version}`], {
     reject: false,
-    env: { ...env, ...GO_ENV },
+    env: goEnv(env),
+    extendEnv: false,
   });
   const info = JSON.parse(res.stdout || '{}') as { Dir?: string; GoMod?: string; Error?: string };
-  if (!info.Dir || !info.GoMod)
-    throw new Error(`cannot download ${module}@${version}: ${info.Error ?? res.stderr}`);
+  if (!info.Dir || !info.GoMod) throw new ModuleDownloadError(module, version, info.Error ?? res.stderr);
   return { dir: info.Dir, goMod: info.GoMod };
 }

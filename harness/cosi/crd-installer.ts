@@ -2,17 +2,17 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ApiextensionsV1Api, type KubeConfig, type KubernetesObject } from '@kubernetes/client-node';
-import { V1ALPHA1_CRDS } from '../binaries/component-catalog.ts';
+import type { CrdSource } from '../binaries/component-catalog.ts';
 import { goModDownload } from '../binaries/go-module-download.ts';
 import { applyObjects, parseManifests } from './kube-apply.ts';
 
-/** The v1alpha1 CRD manifests, read from the upstream API module in the Go module cache (never copied). */
-export async function v1alpha1CrdManifests(): Promise<string[]> {
-  const dir = join(
-    (await goModDownload(V1ALPHA1_CRDS.module, V1ALPHA1_CRDS.version)).dir,
-    V1ALPHA1_CRDS.folder,
-  );
-  const files = (await readdir(dir)).filter((f) => f.endsWith('.yaml')).sort();
+/** An era's CRD manifests, read from the upstream module in the Go module cache (never copied). */
+export async function crdManifests(source: CrdSource): Promise<string[]> {
+  const dir = join((await goModDownload(source.module, source.version)).dir, source.folder);
+  // kustomization.yaml (v1alpha2's folder has one) is not a CRD.
+  const files = (await readdir(dir))
+    .filter((f) => f.startsWith('objectstorage.k8s.io_') && f.endsWith('.yaml'))
+    .sort();
   return Promise.all(files.map((f) => readFile(join(dir, f), 'utf8')));
 }
 

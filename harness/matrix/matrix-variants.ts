@@ -1,48 +1,53 @@
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { SIDECAR_V0_1_0, SIDECAR_V1ALPHA2_MAIN } from '../binaries/component-catalog.ts';
+import { BUILD_COSI_86, BUILD_V1ALPHA2_MAIN } from '../binaries/component-catalog.ts';
 import type { SidecarVariant } from '../variants/sidecar-variants.ts';
 
 const PROJECT_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const PATCH_DIR = join(PROJECT_ROOT, 'patches');
 export const POLICY_DIR = join(PATCH_DIR, 'policies');
 
+const COSI86_BASE = {
+  era: 'v1alpha1' as const,
+  naming: 'class-plus-uid' as const,
+  recipe: BUILD_COSI_86.sidecar,
+  controller: BUILD_COSI_86.controller,
+  crds: BUILD_COSI_86.crds,
+};
+
 /**
- * The matrix's four variants. The v1alpha1 base is the v0.1.0 sidecar: the COSI-86 commit (6a5a12cb56ed) is not
- * served by the Go module proxy here, and every v1alpha1 variant must share one base to be comparable.
+ * The matrix's four variants. The v1alpha1 base is the exact COSI-86 sidecar (commit 6a5a12cb56ed), the build
+ * the seeds' patch was written for; every v1alpha1 variant shares it (and its controller and CRDs) to be
+ * comparable. v1alpha2 runs in its own control plane (its own CRDs and controller).
  */
 export function builtinMatrixVariants(): SidecarVariant[] {
   return [
     {
+      ...COSI86_BASE,
       name: 'upstream-v1alpha1',
-      era: 'v1alpha1',
-      description: 'provisioner-sidecar v0.1.0, unmodified',
-      naming: 'class-plus-uid',
-      recipe: SIDECAR_V0_1_0,
+      description: 'provisioner-sidecar 6a5a12cb56ed (the COSI-86 build), unmodified',
     },
     {
+      ...COSI86_BASE,
       name: 'seed-patch',
-      era: 'v1alpha1',
-      description: 'v0.1.0 + patches/seed-patch.patch (the COSI-86 proposal, as proposed)',
-      naming: 'class-plus-uid',
-      recipe: SIDECAR_V0_1_0,
+      description: '6a5a12cb56ed + patches/seed-patch.patch (the COSI-86 proposal, as proposed)',
       patchFile: join(PATCH_DIR, 'seed-patch.patch'),
     },
     {
+      ...COSI86_BASE,
       name: 'correct-fix',
-      era: 'v1alpha1',
-      description: 'v0.1.0 + patches/correct-fix.patch (permanent codes not requeued)',
-      naming: 'class-plus-uid',
-      recipe: SIDECAR_V0_1_0,
+      description: '6a5a12cb56ed + patches/correct-fix.patch (permanent codes not requeued)',
       patchFile: join(PATCH_DIR, 'correct-fix.patch'),
     },
     {
       name: 'upstream-v1alpha2',
       era: 'v1alpha2',
-      description: 'monorepo main, unmodified',
+      description: 'monorepo main ee00c2690b87, unmodified',
       naming: 'bc-uid',
-      recipe: SIDECAR_V1ALPHA2_MAIN,
+      recipe: BUILD_V1ALPHA2_MAIN.sidecar,
+      controller: BUILD_V1ALPHA2_MAIN.controller,
+      crds: BUILD_V1ALPHA2_MAIN.crds,
     },
   ];
 }
@@ -58,16 +63,16 @@ export function userVariant(spec: string, base: SidecarVariant): SidecarVariant 
   if (!existsSync(file)) return `--variant "${spec}": ${file} does not exist`;
   if (/\.(patch|diff)$/.test(file)) {
     if (!base.recipe) return `--variant "${spec}": base ${base.name} cannot be built here`;
-    return {
-      name,
-      era: base.era,
-      description: `${base.name} + ${file}`,
-      naming: base.naming,
-      recipe: base.recipe,
-      patchFile: file,
-    };
+    return { ...base, name, description: `${base.name} + ${file}`, patchFile: file, deviation: undefined };
   }
-  return { name, era: base.era, description: `user binary ${file}`, naming: base.naming, binaryPath: file };
+  return {
+    ...base,
+    name,
+    description: `user binary ${file}`,
+    recipe: undefined,
+    patchFile: undefined,
+    binaryPath: file,
+  };
 }
 
 /** The policy file for a variant: an explicit one, or patches/policies/<name>.yaml. */

@@ -51,12 +51,12 @@ export function unavailableReason(err: unknown): string {
   if (err instanceof BuildError) {
     const line = err.output
       .split('\n')
-      .find((l) => /403|not available|invalid version|cannot find|no matching/.test(l));
+      .find((l) => /403|404 Not Found|not available|invalid version|cannot find|no matching/.test(l));
     // The proxy's own URL says nothing the module path does not; reports get pasted into bug reports.
     const decisive = (line ?? err.output.trim().split('\n').at(-1) ?? '')
       .trim()
       .replace(/reading https?:\/\/\S+: /g, 'the Go module proxy answered ');
-    return `${err.origin} cannot be built here: ${decisive}`;
+    return `${err.origin} cannot be built here: ${decisive}${err.hint ? ` (${err.hint})` : ''}`;
   }
   return String(err instanceof Error ? err.message : err);
 }

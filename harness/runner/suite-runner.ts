@@ -115,7 +115,7 @@ const defaultResolver: SidecarResolver = async (v, progress) => {
         path: v.binaryPath,
       },
     };
-  if (!v.recipe) throw new Error(v.knownUnavailable ?? 'no build recipe');
+  if (!v.recipe) throw new Error(`variant ${v.name} has neither a build recipe nor a binary`);
   if (v.patchFile) {
     // Upstream source + patch; a patch that does not apply or compile throws PatchError (bad input).
     const built = await buildPatched(v.recipe, v.patchFile, progress);

@@ -2,9 +2,10 @@ import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CoordinationV1Api, KubeConfig } from '@kubernetes/client-node';
+import { V1ALPHA1_CRDS } from '../binaries/component-catalog.ts';
 import { LocalControlPlane } from '../control-plane/local-control-plane.ts';
 import { BucketClaimProvisioner } from '../cosi/bucket-claim-provisioner.ts';
-import { installCrds, v1alpha1CrdManifests } from '../cosi/crd-installer.ts';
+import { crdManifests, installCrds } from '../cosi/crd-installer.ts';
 import { applyObjects } from '../cosi/kube-apply.ts';
 import { controllerRbac, sidecarRbac } from '../cosi/rbac-manifests.ts';
 import { requestServiceAccountToken } from '../cosi/service-account-token.ts';
@@ -124,7 +125,7 @@ export class V1alpha1Environment extends ScenarioEnvironment {
     try {
       const admin = cp.adminKubeConfig();
       progress?.(`${label}: installing v1alpha1 CRDs and RBAC`);
-      await installCrds(admin, await v1alpha1CrdManifests());
+      await installCrds(admin, await crdManifests(members[0]?.variant.crds ?? V1ALPHA1_CRDS));
       const namespaces = new Set([SYSTEM_NS, ...scenarios.map((s) => s.bucketClaim.namespace)]);
       await applyObjects(
         admin,

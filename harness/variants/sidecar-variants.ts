@@ -1,8 +1,13 @@
 import {
+  BUILD_COSI_86,
+  BUILD_V0_1_0,
+  BUILD_V0_2_0,
+  BUILD_V0_2_1,
+  BUILD_V0_2_2,
+  BUILD_V1ALPHA2_MAIN,
+  type CrdSource,
   type GoBuildRecipe,
-  SIDECAR_COSI_86,
-  SIDECAR_V0_1_0,
-  SIDECAR_V1ALPHA2_MAIN,
+  type UpstreamBuild,
 } from '../binaries/component-catalog.ts';
 import type { Era } from '../results/run-results.ts';
 
@@ -15,49 +20,107 @@ export interface SidecarVariant {
   era: Era;
   description: string;
   naming: BucketNaming;
-  /** Built from Go modules when set. */
+  /** The sidecar, built from Go modules when set. */
   recipe?: GoBuildRecipe;
+  /** The real COSI controller this sidecar runs beside (its own release, or its era's for patches and binaries). */
+  controller: GoBuildRecipe;
+  /** The CRDs installed for it. Variants share a control plane only when these are the same. */
+  crds: CrdSource;
   /** A binary the user gave (`--sidecar PATH`). */
   binaryPath?: string;
   /** A patch applied to `recipe`'s source before building (patched variants). */
   patchFile?: string;
-  /** Known reason it cannot be built here, checked again at run time (the proxy may serve it later). */
-  knownUnavailable?: string;
+  /**
+   * Where the harness must help this release on a real API server, with the reason. Recorded in its results:
+   * a deviation from "upstream binaries only", never applied to another variant.
+   */
+  deviation?: string;
 }
 
-/** The upstream builds, in the order reports list them. */
+function upstream(
+  name: string,
+  era: Era,
+  naming: BucketNaming,
+  build: UpstreamBuild,
+  description: string,
+): SidecarVariant {
+  return {
+    name,
+    era,
+    description,
+    naming,
+    recipe: build.sidecar,
+    controller: build.controller,
+    crds: build.crds,
+  };
+}
+
+/** The upstream builds, in the order reports list them (oldest era first, release order within one). */
 export const BUILTIN_VARIANTS: SidecarVariant[] = [
+  upstream(
+    'v1alpha1-cosi86',
+    'v1alpha1',
+    'class-plus-uid',
+    BUILD_COSI_86,
+    'COSI-86 sidecar, provisioner-sidecar commit 6a5a12cb56ed (image v20241219-v0.1.0-60-g6a5a12c), controller 2c87d5a5e688',
+  ),
   {
-    name: 'v1alpha1-cosi86',
-    era: 'v1alpha1',
-    description:
-      'COSI-86 sidecar, provisioner-sidecar commit 6a5a12cb56ed (image v20241219-v0.1.0-60-g6a5a12c)',
-    naming: 'class-plus-uid',
-    recipe: SIDECAR_COSI_86,
+    ...upstream(
+      'v1alpha1-v0.1.0',
+      'v1alpha1',
+      'class-plus-uid',
+      BUILD_V0_1_0,
+      'provisioner-sidecar v0.1.0 (2022-08-17) and controller v0.1.0, unmodified',
+    ),
+    deviation:
+      'v0.1.0 writes BucketClaim status with Update (dropped by the status subresource) and writes Bucket status ' +
+      'from an object that is stale after its own finalizer Update (409 every time): the harness copies Bucket ' +
+      'readiness to the claim, and delete/grant/revoke scenarios start from Buckets it provisions with the ' +
+      "sidecar's finalizer already on. Create scenarios get no help.",
   },
-  {
-    name: 'v1alpha1-v0.1.0',
-    era: 'v1alpha1',
-    description: 'provisioner-sidecar v0.1.0 (2022-08-17), unmodified',
-    naming: 'class-plus-uid',
-    recipe: SIDECAR_V0_1_0,
-  },
-  {
-    name: 'v1alpha1-v0.2.2',
-    era: 'v1alpha1',
-    description: 'monorepo v0.2.2 sidecar (last v1alpha1 release)',
-    naming: 'bucket-uid',
-    knownUnavailable:
-      'its internal/ submodule has no tag and no pseudo-version the Go module proxy serves here, and the root module replaces it with a path that is not in the module zip',
-  },
-  {
-    name: 'v1alpha2-main',
-    era: 'v1alpha2',
-    description: 'monorepo main (v1alpha2, unreleased)',
-    naming: 'bc-uid',
-    recipe: SIDECAR_V1ALPHA2_MAIN,
-  },
+  upstream(
+    'v1alpha1-v0.2.0',
+    'v1alpha1',
+    'class-plus-uid',
+    BUILD_V0_2_0,
+    'monorepo v0.2.0 sidecar and controller (submodules at the tag)',
+  ),
+  upstream(
+    'v1alpha1-v0.2.1',
+    'v1alpha1',
+    'class-plus-uid',
+    BUILD_V0_2_1,
+    'monorepo v0.2.1 sidecar and controller (submodules at the tag)',
+  ),
+  upstream(
+    'v1alpha1-v0.2.2',
+    'v1alpha1',
+    'bucket-uid',
+    BUILD_V0_2_2,
+    'monorepo v0.2.2 sidecar and controller (last v1alpha1 release)',
+  ),
+  upstream(
+    'v1alpha2-main',
+    'v1alpha2',
+    'bc-uid',
+    BUILD_V1ALPHA2_MAIN,
+    'monorepo main ee00c2690b87 (v1alpha2, unreleased) sidecar and controller',
+  ),
 ];
+
+/** The controller and CRDs a user's binary or patch of an era runs with: that era's newest pinned build. */
+export function eraDefaults(era: Era): Pick<SidecarVariant, 'controller' | 'crds' | 'naming'> {
+  const base = BUILTIN_VARIANTS.find(
+    (v) => v.name === (era === 'v1alpha1' ? 'v1alpha1-cosi86' : 'v1alpha2-main'),
+  );
+  if (!base) throw new Error(`no pinned build for era ${era}`);
+  return { controller: base.controller, crds: base.crds, naming: base.naming };
+}
+
+/** True when two variants can share one control plane: the same CRDs (and so the same era). */
+export function sameApi(a: SidecarVariant, b: SidecarVariant): boolean {
+  return a.crds.module === b.crds.module && a.crds.version === b.crds.version && a.era === b.era;
+}
 
 /** Variant names accepted by `--sidecar`: an era selects all of its variants. */
 export function selectVariants(

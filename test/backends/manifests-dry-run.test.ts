@@ -14,7 +14,7 @@ import {
 } from '../../harness/backends/stack-kustomization.ts';
 import { ETCD, KUBE_APISERVER, V1ALPHA1_CRDS } from '../../harness/binaries/component-catalog.ts';
 import { LocalControlPlane } from '../../harness/control-plane/local-control-plane.ts';
-import { installCrds, v1alpha1CrdManifests } from '../../harness/cosi/crd-installer.ts';
+import { crdManifests, installCrds } from '../../harness/cosi/crd-installer.ts';
 import { parseManifests } from '../../harness/cosi/kube-apply.ts';
 import { provisionBinary } from '../../harness/runner/binary-provisioner.ts';
 import { realKubectl } from './fake-tools.ts';
@@ -29,7 +29,7 @@ let tmp: string;
 beforeAll(async () => {
   const [etcd, api] = await Promise.all([provisionBinary(ETCD), provisionBinary(KUBE_APISERVER)]);
   cp = await LocalControlPlane.start({ etcdBinary: etcd.path, apiServerBinary: api.path });
-  await installCrds(cp.adminKubeConfig(), await v1alpha1CrdManifests());
+  await installCrds(cp.adminKubeConfig(), await crdManifests(V1ALPHA1_CRDS));
   // deploy/controller and the generated kustomizations go into namespaces deploy/base would create.
   const core = cp.adminKubeConfig().makeApiClient(CoreV1Api);
   for (const name of ['cosi-chaos-system', 'cosi-chaos-generated'])
