@@ -1,6 +1,15 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import {
+  BUILD_COSI_86,
+  BUILD_V0_1_0,
+  BUILD_V0_2_0,
+  BUILD_V0_2_1,
+  BUILD_V0_2_2,
+  BUILD_V1ALPHA2_MAIN,
+  type GoBuildRecipe,
+} from '../harness/binaries/component-catalog.ts';
 import { COSI_PROTO_FILES, type CosiEra } from '../mock-driver/index.ts';
 import { downloadGoModule } from './proto-contract/go-module-source.ts';
 import {
@@ -10,45 +19,101 @@ import {
 } from './proto-contract/proto-contract-diff.ts';
 import { type ProtoContractShape, readProtoContract } from './proto-contract/proto-contract-shape.ts';
 
-// Our hand-written protos against upstream's, fetched through the Go module cache. A difference fails;
-// only a missing Go toolchain or an unavailable module version skips, with go's own words as the reason.
+// Our hand-written protos against the protos of exactly the sidecar builds the harness pins (component-catalog.ts),
+// fetched through the Go module cache with the environment's GOPROXY/GONOSUMDB. A difference not listed as known
+// fails; only a missing Go toolchain or a module version go cannot download skips, with go's own words as the reason.
+
+const SPEC_MODULE = 'sigs.k8s.io/container-object-storage-interface-spec';
+const PROTO_MODULE = 'sigs.k8s.io/container-object-storage-interface/proto';
 
 interface UpstreamProto {
+  // The catalog build whose sidecar speaks this proto.
+  build: string;
+  era: CosiEra;
   module: string;
   version: string;
+  // The .proto file at the module root (named cosi.proto in every version here).
   file: string;
+  // What our file has that this build's lacks (or the reverse); empty means identical.
+  known: ContractDifference[];
 }
 
-// v1alpha2 lives on upstream main; the version our file names can be overridden when a tag or pseudo-version exists.
-const UPSTREAM: Record<CosiEra, UpstreamProto> = {
-  v1alpha1: {
-    module: 'sigs.k8s.io/container-object-storage-interface/proto',
-    version: 'v0.2.2',
-    file: 'cosi.proto',
-  },
-  v1alpha2: {
-    module: 'sigs.k8s.io/container-object-storage-interface/proto',
-    version: process.env.COSI_V1ALPHA2_PROTO_VERSION ?? '73d293883c72da6a0d9f0e50ac3cbede1792d0a1',
-    file: 'cosi.proto',
-  },
+// The module version a build's replace lines point `module` at ("new version" values of GoBuildRecipe.replaces).
+function replacementOf(recipe: GoBuildRecipe, module: string): string {
+  for (const [old, replacement] of Object.entries(recipe.replaces ?? {})) {
+    const [path, version] = replacement.split(' ');
+    if ((old === module || old.startsWith(`${module}@`)) && path === module && version) return version;
+  }
+  throw new Error(`${recipe.origin} has no replace line for ${module}`);
+}
+
+// BUILD_COSI_86 (SIDECAR_COSI_86, 6a5a12cb56ed) pins no spec version itself: its go.mod requires this one, checked
+// against that go.mod below so a catalog bump cannot leave it stale.
+const COSI_86_SPEC_VERSION = 'v0.1.1-0.20221006174327-ec782953b8ac';
+
+const revokeAccessContext: ContractDifference = {
+  path: 'message DriverRevokeBucketAccessRequest / field revoke_access_context',
+  ours: 'map<string, string> = 3',
+  upstream: null,
 };
 
-// The spec module the v0.1.0 sidecar was built against: v0.2.2 added two opaque context maps, nothing else.
-const SPEC_V010: UpstreamProto = {
-  module: 'sigs.k8s.io/container-object-storage-interface-spec',
-  version: 'v0.1.0',
-  file: 'cosi.proto',
-};
-const KNOWN_SPEC_V010_DIFFERENCES: ContractDifference[] = [
+const UPSTREAM: UpstreamProto[] = [
   {
-    path: 'message DriverDeleteBucketRequest / field delete_context',
-    ours: 'map<string, string> = 2',
-    upstream: null,
+    build: 'v0.1.0',
+    era: 'v1alpha1',
+    module: SPEC_MODULE,
+    version: replacementOf(BUILD_V0_1_0.sidecar, SPEC_MODULE),
+    file: 'cosi.proto',
+    // The two opaque context maps came later: delete_context by the 2022-10-06 spec, revoke_access_context by v0.2.0.
+    known: [
+      {
+        path: 'message DriverDeleteBucketRequest / field delete_context',
+        ours: 'map<string, string> = 2',
+        upstream: null,
+      },
+      revokeAccessContext,
+    ],
   },
   {
-    path: 'message DriverRevokeBucketAccessRequest / field revoke_access_context',
-    ours: 'map<string, string> = 3',
-    upstream: null,
+    build: 'COSI-86 6a5a12c',
+    era: 'v1alpha1',
+    module: SPEC_MODULE,
+    version: COSI_86_SPEC_VERSION,
+    file: 'cosi.proto',
+    // This sidecar never sends revoke_access_context, so revokes carry no parameters of their own.
+    known: [revokeAccessContext],
+  },
+  {
+    build: 'v0.2.0',
+    era: 'v1alpha1',
+    module: PROTO_MODULE,
+    version: replacementOf(BUILD_V0_2_0.sidecar, PROTO_MODULE),
+    file: 'cosi.proto',
+    known: [],
+  },
+  {
+    build: 'v0.2.1',
+    era: 'v1alpha1',
+    module: PROTO_MODULE,
+    version: replacementOf(BUILD_V0_2_1.sidecar, PROTO_MODULE),
+    file: 'cosi.proto',
+    known: [],
+  },
+  {
+    build: 'v0.2.2',
+    era: 'v1alpha1',
+    module: PROTO_MODULE,
+    version: replacementOf(BUILD_V0_2_2.sidecar, PROTO_MODULE),
+    file: 'cosi.proto',
+    known: [],
+  },
+  {
+    build: 'v1alpha2 main ee00c26',
+    era: 'v1alpha2',
+    module: PROTO_MODULE,
+    version: replacementOf(BUILD_V1ALPHA2_MAIN.sidecar, PROTO_MODULE),
+    file: 'cosi.proto',
+    known: [],
   },
 ];
 
@@ -56,17 +121,22 @@ function ourContract(era: CosiEra): ProtoContractShape {
   return readProtoContract(readFileSync(COSI_PROTO_FILES[era], 'utf8'), COSI_PROTO_FILES[era]);
 }
 
-// Reads upstream's file, or skips the running test saying why it could not be had.
+// Downloads a module version, or skips the running test saying why it could not be had.
+async function downloadOrSkip(module: string, version: string, skip: (note: string) => never) {
+  const lookup = await downloadGoModule(module, version);
+  if (!lookup.found) {
+    const note = `upstream ${module}@${version} unavailable: ${lookup.reason}`;
+    console.warn(`SKIP: ${note}`);
+    skip(note);
+  }
+  return lookup;
+}
+
 async function upstreamContract(
   upstream: UpstreamProto,
   skip: (note: string) => never,
 ): Promise<ProtoContractShape> {
-  const lookup = await downloadGoModule(upstream.module, upstream.version);
-  if (!lookup.found) {
-    const note = `upstream ${upstream.module}@${upstream.version} unavailable: ${lookup.reason}`;
-    console.warn(`SKIP: ${note}`);
-    skip(note);
-  }
+  const lookup = await downloadOrSkip(upstream.module, upstream.version, skip);
   const path = join(lookup.dir, upstream.file);
   return readProtoContract(
     readFileSync(path, 'utf8'),
@@ -80,25 +150,33 @@ function report(differences: ContractDifference[]): string {
     : `${differences.length} difference(s):\n  ${differences.map(formatDifference).join('\n  ')}`;
 }
 
-describe('proto contract against upstream', () => {
-  for (const era of ['v1alpha1', 'v1alpha2'] as const) {
-    const upstream = UPSTREAM[era];
-    it(`${era}: proto/cosi.${era}.proto matches ${upstream.module}@${upstream.version} ${upstream.file}`, async (ctx) => {
+describe('proto contract against the upstream builds the harness pins', () => {
+  for (const upstream of UPSTREAM) {
+    const expectation =
+      upstream.known.length === 0
+        ? 'matches'
+        : `differs only by ${upstream.known.length} known field(s) from`;
+    it(`${upstream.build}: proto/cosi.${upstream.era}.proto ${expectation} ${upstream.module}@${upstream.version} ${upstream.file}`, async (ctx) => {
       // Ours first, so a file we cannot parse fails even where upstream is unavailable.
-      const ours = ourContract(era);
+      const ours = ourContract(upstream.era);
       const theirs = await upstreamContract(upstream, ctx.skip);
       // Guard against comparing two empty shapes (e.g. a package lookup that silently found nothing).
       expect(Object.keys(theirs.messages).length).toBeGreaterThan(0);
       expect(Object.keys(theirs.services)).toEqual(['Identity', 'Provisioner']);
       const differences = diffProtoContracts(ours, theirs);
-      expect(differences, report(differences)).toEqual([]);
+      expect(differences, report(differences)).toEqual(upstream.known);
     });
   }
 
-  it(`v1alpha1: differs from ${SPEC_V010.module}@${SPEC_V010.version} only by the two context maps`, async (ctx) => {
-    const theirs = await upstreamContract(SPEC_V010, ctx.skip);
-    const differences = diffProtoContracts(ourContract('v1alpha1'), theirs);
-    expect(differences, report(differences)).toEqual(KNOWN_SPEC_V010_DIFFERENCES);
+  it(`COSI-86 6a5a12c: the sidecar's go.mod requires ${SPEC_MODULE}@${COSI_86_SPEC_VERSION}`, async (ctx) => {
+    const { module, moduleVersion } = BUILD_COSI_86.sidecar;
+    const sidecar = await downloadOrSkip(module, moduleVersion, ctx.skip);
+    const goMod = readFileSync(sidecar.goMod, 'utf8');
+    const required = new RegExp(
+      `^\\s*(?:require\\s+)?${SPEC_MODULE.replaceAll('.', '\\.')}\\s+(v\\S+)`,
+      'm',
+    ).exec(goMod)?.[1];
+    expect(required, `${module}@${moduleVersion} go.mod`).toBe(COSI_86_SPEC_VERSION);
   });
 });
 

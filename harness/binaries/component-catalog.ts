@@ -21,6 +21,8 @@ export interface GoBuildRecipe {
   ldflags?: string[];
   /** Human-readable origin, printed by `doctor` and recorded in results. */
   origin: string;
+  /** Controllers: the upstream RBAC manifest, as a path inside `module` (installed as upstream ships it). */
+  rbacFile?: string;
 }
 
 export const ETCD: GoBuildRecipe = {
@@ -92,6 +94,7 @@ export const CONTROLLER_COSI_86: GoBuildRecipe = {
   moduleVersion: 'v0.1.2-alpha1.0.20241126223257-2c87d5a5e688',
   pkg: `${CONTROLLER_MODULE}/cmd/controller-manager`,
   origin: `${CONTROLLER_MODULE}@2c87d5a5e688`,
+  rbacFile: 'resources/rbac.yaml',
 };
 
 /** The v0.1.0 COSI controller release, the v0.1.0 sidecar's contemporary. */
@@ -102,6 +105,7 @@ export const CONTROLLER_V0_1_0: GoBuildRecipe = {
   moduleVersion: 'v0.1.0',
   pkg: `${CONTROLLER_MODULE}/cmd/controller-manager`,
   origin: `${CONTROLLER_MODULE}@v0.1.0`,
+  rbacFile: 'resources/rbac.yaml',
 };
 
 const MONOREPO = 'sigs.k8s.io/container-object-storage-interface';
@@ -133,6 +137,7 @@ function splitMonorepo(tag: string, pseudo: string, controllerPseudo: string): U
       pkg: `${MONOREPO}/controller/cmd`,
       replaces,
       origin: `${MONOREPO}/controller@${tag} (${controllerPseudo})`,
+      rbacFile: 'resources/rbac.yaml',
     },
     crds: { module: `${MONOREPO}/client`, version: pseudo, folder: 'config/crd' },
   };
@@ -161,7 +166,7 @@ function rootMonorepo(
   });
   return {
     sidecar: recipe('cosi-sidecar', 'sidecar'),
-    controller: recipe('cosi-controller', 'controller'),
+    controller: { ...recipe('cosi-controller', 'controller'), rbacFile: 'controller/resources/rbac.yaml' },
     crds: { module: `${MONOREPO}/client`, version: parts.client, folder: 'config/crd' },
   };
 }

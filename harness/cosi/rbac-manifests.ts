@@ -3,9 +3,10 @@ import type { KubernetesObject } from '@kubernetes/client-node';
 const PART_OF = { 'app.kubernetes.io/part-of': 'cosi-chaos' };
 
 /**
- * RBAC for the v0.1 sidecar, written from what its code calls (the v0.1.0 module ships no RBAC manifest):
- * Buckets and BucketAccesses (watch, update, status), BucketClaims (get, update), BucketAccessClasses (get),
- * Secrets (credentials), Events, and its leader-election Lease in its own namespace.
+ * RBAC for a sidecar of either era, written from what its code calls (no sidecar module ships an RBAC manifest;
+ * v1alpha2's kubebuilder markers are the source for its part): Buckets and BucketAccesses (watch, update, status,
+ * finalizers), BucketClaims (get, update), the classes (get), Secrets (credentials), Events, and its
+ * leader-election Lease in its own namespace.
  */
 export function sidecarRbac(name: string, namespace: string): KubernetesObject[] {
   const clusterRules = [
@@ -21,7 +22,12 @@ export function sidecarRbac(name: string, namespace: string): KubernetesObject[]
     },
     {
       apiGroups: ['objectstorage.k8s.io'],
-      resources: ['bucketclaims', 'bucketaccessclasses'],
+      resources: ['buckets/finalizers', 'bucketaccesses/finalizers'],
+      verbs: ['update'],
+    },
+    {
+      apiGroups: ['objectstorage.k8s.io'],
+      resources: ['bucketclaims', 'bucketaccessclasses', 'bucketclasses'],
       verbs: ['get', 'list', 'watch', 'update'],
     },
     { apiGroups: ['objectstorage.k8s.io'], resources: ['bucketclaims/status'], verbs: ['update'] },

@@ -15,6 +15,8 @@ export interface SidecarStartOptions {
   logDir: string;
   /** v1alpha2 only: its own 127.0.0.1 port for --health-probe-bind-address (default :8081 collides). */
   healthPort?: number;
+  /** v1alpha2 only: its own 127.0.0.1 port for plain-HTTP metrics (off when unset). */
+  metricsPort?: number;
 }
 
 /** Command line and environment for a sidecar of the given era, as it would run in the driver's pod. */
@@ -29,7 +31,8 @@ export function sidecarCommand(opts: SidecarStartOptions): { args: string[]; env
     args: [
       `--kubeconfig=${opts.kubeconfigPath}`,
       `--health-probe-bind-address=127.0.0.1:${opts.healthPort ?? 0}`,
-      '--metrics-bind-address=0',
+      opts.metricsPort ? `--metrics-bind-address=127.0.0.1:${opts.metricsPort}` : '--metrics-bind-address=0',
+      '--metrics-secure=false',
     ],
     env: {
       COSI_ENDPOINT: `unix://${opts.driverSocket}`,

@@ -1,4 +1,4 @@
-import { READY_BUCKET_PARAMETER } from '../cosi/bucket-claim-provisioner.ts';
+import { READY_BUCKET_PARAMETER } from '../cosi/v010-sidecar-assist.ts';
 import type { MatrixCell } from '../results/run-results.ts';
 import type { Expectation, Scenario, ScenarioVariant } from '../scenarios/scenario-types.ts';
 import { MATRIX_RPCS, type MatrixRpc, NON_OK_CODES, type NonOkCode } from './grpc-codes.ts';

@@ -1,13 +1,12 @@
 import { CoreV1Api, CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
+import { type CosiItem, type CosiObjects, COSI_GROUP as GROUP } from '../cosi/cosi-objects.ts';
 import { applyObjects } from '../cosi/kube-apply.ts';
+import { V1ALPHA1_OBJECTS } from '../cosi/v1alpha1-objects.ts';
 import type { DriverAdminClient } from '../driver/driver-admin-client.ts';
 import type { EventSummary, ObjectStatus } from '../results/run-results.ts';
 import { SCENARIO_PARAMETER } from '../scenarios/scenario-loader.ts';
 import type { Scenario } from '../scenarios/scenario-types.ts';
 import type { SidecarVariant } from '../variants/sidecar-variants.ts';
-
-const GROUP = 'objectstorage.k8s.io';
-const V = 'v1alpha1';
 
 /** Driver name for a variant: DNS-label safe, since the sidecar derives its Lease name from it. */
 export function driverNameFor(variant: string): string {
@@ -51,7 +50,15 @@ export interface ObjectNames {
  * control plane, kind, an existing cluster).
  */
 export abstract class ScenarioEnvironment {
-  constructor(readonly members: Map<string, VariantHandle>) {}
+  constructor(
+    readonly members: Map<string, VariantHandle>,
+    /** The COSI API era of this cluster's CRDs: every member shares it. */
+    readonly objects: CosiObjects = V1ALPHA1_OBJECTS,
+  ) {}
+
+  private get V(): string {
+    return this.objects.version;
+  }
 
   /** Credentials the harness uses for scenario objects. */
   abstract kubeConfig(): KubeConfig;
@@ -80,33 +87,32 @@ export abstract class ScenarioEnvironment {
   async applyScenario(s: Scenario, variant: string): Promise<void> {
     const n = this.namesFor(s, variant);
     const driverName = driverNameFor(variant);
-    const objects: object[] = [
-      {
-        apiVersion: `${GROUP}/${V}`,
-        kind: 'BucketClass',
-        metadata: { name: n.className },
+    const o = this.objects;
+    const objects = [
+      o.bucketClass({
+        name: n.className,
         driverName,
         deletionPolicy: s.bucketClass.deletionPolicy,
         parameters: { ...s.bucketClass.parameters, [SCENARIO_PARAMETER]: s.name },
-      },
-      {
-        apiVersion: `${GROUP}/${V}`,
-        kind: 'BucketClaim',
-        metadata: { name: n.claimName, namespace: s.bucketClaim.namespace },
-        spec: { bucketClassName: n.className, protocols: s.bucketClaim.protocols },
-      },
+      }),
+      o.bucketClaim({
+        name: n.claimName,
+        namespace: s.bucketClaim.namespace,
+        className: n.className,
+        protocols: s.bucketClaim.protocols,
+      }),
     ];
     if (s.access) {
-      objects.push({
-        apiVersion: `${GROUP}/${V}`,
-        kind: 'BucketAccessClass',
-        metadata: { name: n.accessClassName },
-        driverName,
-        authenticationType: 'Key',
-        parameters: { ...s.access.parameters, [SCENARIO_PARAMETER]: s.name },
-      });
+      objects.push(
+        o.bucketAccessClass({
+          name: n.accessClassName as string,
+          driverName,
+          deletionPolicy: 'Delete',
+          parameters: { ...s.access.parameters, [SCENARIO_PARAMETER]: s.name },
+        }),
+      );
     }
-    await applyObjects(this.kubeConfig(), objects as never);
+    await applyObjects(this.kubeConfig(), objects);
   }
 
   private customObjects: CustomObjectsApi | undefined;
@@ -124,8 +130,8 @@ export abstract class ScenarioEnvironment {
     namespace?: string,
   ): Promise<Record<string, unknown> | undefined> {
     const read = namespace
-      ? this.api().getNamespacedCustomObject({ group: GROUP, version: V, namespace, plural, name })
-      : this.api().getClusterCustomObject({ group: GROUP, version: V, plural, name });
+      ? this.api().getNamespacedCustomObject({ group: GROUP, version: this.V, namespace, plural, name })
+      : this.api().getClusterCustomObject({ group: GROUP, version: this.V, plural, name });
     const obj = (await read.catch(() => undefined)) as { status?: Record<string, unknown> } | undefined;
     return obj ? (obj.status ?? {}) : undefined;
   }
@@ -133,29 +139,26 @@ export abstract class ScenarioEnvironment {
   /** One read of every claim and access: which claims are ready and which accesses granted, by name. */
   async readiness(): Promise<{ readyClaims: Set<string>; grantedAccesses: Set<string> }> {
     const api = this.api();
-    type Item = {
-      metadata: { name: string; namespace: string };
-      status?: { bucketReady?: boolean; accessGranted?: boolean };
-    };
+    type Item = CosiItem & { metadata: { namespace: string } };
     const claims = (await api.listClusterCustomObject({
       group: GROUP,
-      version: V,
+      version: this.V,
       plural: 'bucketclaims',
     })) as { items: Item[] };
     const accesses = (await api.listClusterCustomObject({
       group: GROUP,
-      version: V,
+      version: this.V,
       plural: 'bucketaccesses',
     })) as { items: Item[] };
     return {
       readyClaims: new Set(
         claims.items
-          .filter((c) => c.status?.bucketReady)
+          .filter((c) => this.objects.claimReady(c))
           .map((c) => `${c.metadata.namespace}/${c.metadata.name}`),
       ),
       grantedAccesses: new Set(
         accesses.items
-          .filter((a) => a.status?.accessGranted)
+          .filter((a) => this.objects.accessGranted(a))
           .map((a) => `${a.metadata.namespace}/${a.metadata.name}`),
       ),
     };
@@ -165,7 +168,7 @@ export abstract class ScenarioEnvironment {
     const n = this.namesFor(s, variant);
     await this.api().deleteNamespacedCustomObject({
       group: GROUP,
-      version: V,
+      version: this.V,
       namespace: s.bucketClaim.namespace,
       plural: 'bucketclaims',
       name: n.claimName,
@@ -176,20 +179,15 @@ export abstract class ScenarioEnvironment {
     const n = this.namesFor(s, variant);
     await this.api().createNamespacedCustomObject({
       group: GROUP,
-      version: V,
+      version: this.V,
       namespace: s.bucketClaim.namespace,
       plural: 'bucketaccesses',
-      body: {
-        apiVersion: `${GROUP}/${V}`,
-        kind: 'BucketAccess',
-        metadata: { name: n.accessName, namespace: s.bucketClaim.namespace },
-        spec: {
-          bucketClaimName: n.claimName,
-          bucketAccessClassName: n.accessClassName,
-          credentialsSecretName: `${n.accessName}-creds`,
-          protocol: 'S3',
-        },
-      },
+      body: this.objects.bucketAccess({
+        name: n.accessName as string,
+        namespace: s.bucketClaim.namespace,
+        claimName: n.claimName,
+        className: n.accessClassName as string,
+      }),
     });
   }
 
@@ -197,7 +195,7 @@ export abstract class ScenarioEnvironment {
     const n = this.namesFor(s, variant);
     await this.api().deleteNamespacedCustomObject({
       group: GROUP,
-      version: V,
+      version: this.V,
       namespace: s.bucketClaim.namespace,
       plural: 'bucketaccesses',
       name: n.accessName as string,
@@ -212,7 +210,7 @@ export abstract class ScenarioEnvironment {
     const names = [n.claimName];
     const claim = await this.readStatus('bucketclaims', n.claimName, ns);
     if (claim) objects.push({ kind: 'BucketClaim', name: n.claimName, namespace: ns, status: claim });
-    const bucketName = claim?.bucketName as string | undefined;
+    const bucketName = claim ? this.objects.boundBucketName(claim) : undefined;
     if (bucketName) {
       names.push(bucketName);
       const bucket = await this.readStatus('buckets', bucketName);

@@ -16,9 +16,9 @@ import { SCENARIO_PARAMETER } from '../scenarios/scenario-loader.ts';
 import type { Scenario, ScenarioVariant } from '../scenarios/scenario-types.ts';
 import type { SidecarVariant } from '../variants/sidecar-variants.ts';
 import { provisionBinary, unavailableReason } from './binary-provisioner.ts';
+import { type EnvironmentMember, LocalEnvironment } from './local-environment.ts';
 import { classifyAttempts } from './outcome.ts';
 import type { ScenarioEnvironment, VariantHandle } from './scenario-environment.ts';
-import { type EnvironmentMember, V1alpha1Environment } from './v1alpha1-environment.ts';
 import { budgetExceeded, checkExpectation, describeExpectation, verdictOf } from './verdict.ts';
 
 /** What a long run reports while it goes; the CLI renders it (library code prints nothing). */
@@ -32,12 +32,20 @@ export type EnvironmentStarter = (args: {
   members: EnvironmentMember[];
   scenarios: Scenario[];
   logDir: string;
+  /** POD_NAMESPACE for the sidecars when a scenario asks for one (spec.sidecarNamespace). */
+  sidecarNamespace?: string;
   binaries: { etcd: string; kubeApiServer: string };
   progress: (detail: string) => void;
 }) => Promise<ScenarioEnvironment>;
 
 /** Resolves a variant to a sidecar binary (build, patch+build, or a user path); throws when it cannot. */
 export type SidecarResolver = (
+  v: SidecarVariant,
+  progress: (p: string, d: string) => void,
+) => Promise<{ path: string; component: ComponentVersion }>;
+
+/** Resolves a variant's controller binary (its release's, built once and shared); throws when it cannot. */
+export type ControllerResolver = (
   v: SidecarVariant,
   progress: (p: string, d: string) => void,
 ) => Promise<{ path: string; component: ComponentVersion }>;
@@ -64,6 +72,8 @@ export interface SuiteOptions {
   backend?: RunResults['backend'];
   /** How to get each variant's binary; defaults to building its recipe. */
   resolveSidecar?: SidecarResolver;
+  /** How to get each variant's controller; defaults to building its recipe (cluster backends deploy their own). */
+  resolveController?: ControllerResolver;
   progress?: RunProgress;
   /** Aborts the run (Ctrl-C): everything started is stopped, partial results are returned. */
   signal?: AbortSignal;
@@ -133,6 +143,11 @@ const defaultResolver: SidecarResolver = async (v, progress) => {
   return { path: bin.path, component: { ...bin.component, name: `sidecar ${v.name}` } };
 };
 
+const defaultControllerResolver: ControllerResolver = async (v, progress) => {
+  const bin = await provisionBinary(v.controller, { progress });
+  return { path: bin.path, component: { ...bin.component, name: `controller ${v.controller.origin}` } };
+};
+
 /**
  * Runs every scenario against every selected variant in one time window: builds what is missing, starts the
  * environments, applies all objects, triggers each scenario's RPC, watches the driver journals, and returns
@@ -159,6 +174,11 @@ export async function runSuite(opts: SuiteOptions): Promise<RunResults> {
     if (p !== 'go') progress?.phase('build', d);
   };
   const resolve = opts.resolveSidecar ?? defaultResolver;
+  const resolveController =
+    opts.resolveController ??
+    ((opts.backend ?? 'local') === 'local'
+      ? defaultControllerResolver
+      : async () => ({ path: '', component: { name: '', version: '', source: '' } }));
 
   try {
     const backend = opts.backend ?? 'local';
@@ -178,15 +198,15 @@ export async function runSuite(opts: SuiteOptions): Promise<RunResults> {
       try {
         progress?.phase('build', `sidecar ${v.name}`);
         const bin = await resolve(v, buildProgress);
-        if (v.era === 'v1alpha2') {
-          unavailable.set(
-            v.name,
-            'the v1alpha2 environment (v1alpha2 CRDs and controller) is not built here yet',
-          );
-          continue;
-        }
+        progress?.phase('build', `controller of ${v.name}`);
+        const ctl = await resolveController(v, buildProgress);
         components.push(bin.component);
-        members.push({ variant: v, sidecarBinary: bin.path });
+        if (
+          ctl.component.name &&
+          !components.some((c) => c.path === ctl.path && c.name === ctl.component.name)
+        )
+          components.push(ctl.component);
+        members.push({ variant: v, sidecarBinary: bin.path, controllerBinary: ctl.path });
       } catch (err) {
         if (!isUnavailable(err, v)) throw err;
         unavailable.set(v.name, unavailableReason(err));
@@ -195,13 +215,23 @@ export async function runSuite(opts: SuiteOptions): Promise<RunResults> {
     opts.signal?.throwIfAborted();
 
     // Environments start one after another: two cores, and each start is seconds.
-    const keyOf = opts.environmentKey ?? ((_: Scenario, v: SidecarVariant) => v.name);
-    const groups = new Map<string, { members: EnvironmentMember[]; scenarios: Scenario[]; slots: Slot[] }>();
+    // Sidecars in another namespace (a scenario option) need their own control plane.
+    const nsSuffix = (s: Scenario) => (s.sidecarNamespace ? `@${s.sidecarNamespace}` : '');
+    const keyOf = opts.environmentKey ?? ((s: Scenario, v: SidecarVariant) => `${v.name}${nsSuffix(s)}`);
+    const groups = new Map<
+      string,
+      { members: EnvironmentMember[]; scenarios: Scenario[]; slots: Slot[]; sidecarNamespace?: string }
+    >();
     for (const slot of slots) {
       const member = members.find((m) => m.variant === slot.variant);
       if (!member) continue;
       const key = keyOf(slot.scenario, slot.variant);
-      const g = groups.get(key) ?? { members: [], scenarios: [], slots: [] };
+      const g = groups.get(key) ?? {
+        members: [],
+        scenarios: [],
+        slots: [],
+        sidecarNamespace: slot.scenario.sidecarNamespace,
+      };
       if (!g.members.includes(member)) g.members.push(member);
       if (!g.scenarios.includes(slot.scenario)) g.scenarios.push(slot.scenario);
       g.slots.push(slot);
@@ -209,12 +239,16 @@ export async function runSuite(opts: SuiteOptions): Promise<RunResults> {
     }
     const start =
       opts.startEnvironment ??
-      ((a) => V1alpha1Environment.start(a.members, a.binaries, a.scenarios, a.logDir, a.progress));
+      ((a) =>
+        LocalEnvironment.start(a.members, a.binaries, a.scenarios, a.logDir, a.progress, {
+          sidecarNamespace: a.sidecarNamespace,
+        }));
     for (const [key, g] of groups) {
       const env = await start({
         members: g.members,
         scenarios: g.scenarios,
-        logDir: join(opts.outDir, 'logs', key),
+        logDir: join(opts.outDir, 'logs', key.replace(/[^\w.-]/g, '_')),
+        sidecarNamespace: g.sidecarNamespace,
         binaries: { etcd: etcd.path, kubeApiServer: api.path },
         progress: (d) => progress?.phase('start', d),
       });

@@ -92,6 +92,7 @@ export function parseScenario(text: string, file: string): Scenario {
       variants: ScenarioVariant[];
       trigger?: Scenario['trigger'];
       access?: { name: string; parameters?: Record<string, string> };
+      sidecarNamespace?: string;
     };
   };
   const windowMs = parseDuration(raw.spec.window ?? '60s') as number;
@@ -153,6 +154,7 @@ export function parseScenario(text: string, file: string): Scenario {
           parameters: raw.spec.access.parameters ?? {},
         }
       : undefined,
+    ...(raw.spec.sidecarNamespace ? { sidecarNamespace: raw.spec.sidecarNamespace } : {}),
   };
 }
 

@@ -49,6 +49,11 @@ export interface Scenario {
   variants: ScenarioVariant[];
   access?: ScenarioAccess;
   trigger?: ScenarioTrigger;
+  /**
+   * POD_NAMESPACE of the sidecars this scenario runs with (default: a namespace of their own, as upstream deploys
+   * them). `default` lets a v1alpha1 sidecar's Events about Buckets land.
+   */
+  sidecarNamespace?: string;
   /** Matrix runs: the code x RPC x pattern this scenario is. */
   cell?: MatrixCell;
 }

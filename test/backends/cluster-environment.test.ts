@@ -20,8 +20,8 @@ import { crdManifests, installCrds } from '../../harness/cosi/crd-installer.ts';
 import { type PortReservation, reservePort } from '../../harness/process/free-port.ts';
 import { provisionBinary } from '../../harness/runner/binary-provisioner.ts';
 import { ClusterEnvironment } from '../../harness/runner/cluster-environment.ts';
+import type { EnvironmentMember } from '../../harness/runner/local-environment.ts';
 import type { ScenarioEnvironment } from '../../harness/runner/scenario-environment.ts';
-import type { EnvironmentMember } from '../../harness/runner/v1alpha1-environment.ts';
 import { loadScenarioFile } from '../../harness/scenarios/scenario-loader.ts';
 import type { Scenario } from '../../harness/scenarios/scenario-types.ts';
 import { BUILTIN_VARIANTS, type SidecarVariant } from '../../harness/variants/sidecar-variants.ts';
@@ -66,7 +66,7 @@ afterAll(async () => {
 });
 
 const members = (...variants: SidecarVariant[]): EnvironmentMember[] =>
-  variants.map((variant) => ({ variant, sidecarBinary: 'unused on a cluster' }));
+  variants.map((variant) => ({ variant, sidecarBinary: 'unused on a cluster', controllerBinary: '' }));
 
 /** A mock driver admin API that has seen DriverGetInfo, on the port the fake port-forward announces. */
 async function serveJournal(): Promise<Server> {

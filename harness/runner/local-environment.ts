@@ -2,19 +2,24 @@ import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CoordinationV1Api, KubeConfig } from '@kubernetes/client-node';
-import { V1ALPHA1_CRDS } from '../binaries/component-catalog.ts';
 import { LocalControlPlane } from '../control-plane/local-control-plane.ts';
-import { BucketClaimProvisioner } from '../cosi/bucket-claim-provisioner.ts';
+import { startController } from '../cosi/controller-process.ts';
+import type { CosiObjects } from '../cosi/cosi-objects.ts';
 import { crdManifests, installCrds } from '../cosi/crd-installer.ts';
 import { applyObjects } from '../cosi/kube-apply.ts';
-import { controllerRbac, sidecarRbac } from '../cosi/rbac-manifests.ts';
+import { sidecarRbac } from '../cosi/rbac-manifests.ts';
 import { requestServiceAccountToken } from '../cosi/service-account-token.ts';
 import { startSidecar } from '../cosi/sidecar-process.ts';
+import { upstreamControllerRbac } from '../cosi/upstream-rbac.ts';
+import { V1ALPHA1_OBJECTS } from '../cosi/v1alpha1-objects.ts';
+import { V1ALPHA2_OBJECTS } from '../cosi/v1alpha2-objects.ts';
+import { V010SidecarAssist } from '../cosi/v010-sidecar-assist.ts';
 import { MockDriverProcess } from '../driver/mock-driver-process.ts';
+import { type PortReservation, reservePort } from '../process/free-port.ts';
 import type { ManagedProcess } from '../process/managed-process.ts';
 import { ProcessStartError } from '../process/process-errors.ts';
 import type { Scenario } from '../scenarios/scenario-types.ts';
-import type { SidecarVariant } from '../variants/sidecar-variants.ts';
+import { type SidecarVariant, sameApi } from '../variants/sidecar-variants.ts';
 import {
   driverNameFor,
   ScenarioEnvironment,
@@ -22,17 +27,16 @@ import {
   type VariantHandle,
 } from './scenario-environment.ts';
 
-const SYSTEM_NS = 'cosi-chaos-system';
-
 export interface EnvironmentBinaries {
   etcd: string;
   kubeApiServer: string;
 }
 
-/** One variant in an environment: its sidecar binary. */
+/** One variant in an environment: its sidecar binary and its release's controller binary. */
 export interface EnvironmentMember {
   variant: SidecarVariant;
   sidecarBinary: string;
+  controllerBinary: string;
 }
 
 /** A variant's running parts inside an environment. */
@@ -84,19 +88,34 @@ export class VariantRuntime implements VariantHandle {
   }
 }
 
+/** Where an environment's sidecars run (their POD_NAMESPACE): upstream deploys them in a namespace of their own. */
+export const SYSTEM_NS = 'cosi-chaos-system';
+
+export interface LocalEnvironmentOptions {
+  /**
+   * POD_NAMESPACE of the sidecars. A v1alpha1 sidecar's Event sink is bound to it, so Events about Buckets
+   * (which go to `default`) are refused unless this is `default`.
+   */
+  sidecarNamespace?: string;
+}
+
 /**
- * One v1alpha1 control plane with one or more sidecar variants: etcd + kube-apiserver with the v1alpha1 CRDs,
- * the claim provisioner (controller role), and per variant its own mock driver socket, driver name,
- * ServiceAccount and real sidecar process.
+ * One local control plane for variants that share CRDs (one era, one release's API): etcd + kube-apiserver, the
+ * release's CRDs, the release's real COSI controller (upstream RBAC, its own ServiceAccount token), and per
+ * variant its own mock driver socket, driver name, ServiceAccount and real sidecar process.
  */
-export class V1alpha1Environment extends ScenarioEnvironment {
+export class LocalEnvironment extends ScenarioEnvironment {
   private constructor(
     readonly controlPlane: LocalControlPlane,
-    private readonly provisioner: BucketClaimProvisioner,
+    private readonly controller: ManagedProcess,
+    private readonly assist: V010SidecarAssist | undefined,
     private readonly runtimes: Map<string, VariantRuntime>,
     readonly logDir: string,
+    readonly sidecarNamespace: string,
+    objects: CosiObjects,
+    private readonly ports: PortReservation[],
   ) {
-    super(runtimes);
+    super(runtimes, objects);
   }
 
   kubeConfig(): KubeConfig {
@@ -109,7 +128,19 @@ export class V1alpha1Environment extends ScenarioEnvironment {
     scenarios: Scenario[],
     logDir: string,
     progress?: (detail: string) => void,
-  ): Promise<V1alpha1Environment> {
+    opts: LocalEnvironmentOptions = {},
+  ): Promise<LocalEnvironment> {
+    const first = members[0];
+    if (!first) throw new Error('an environment needs at least one variant');
+    for (const m of members) {
+      if (!sameApi(m.variant, first.variant) || m.controllerBinary !== first.controllerBinary)
+        throw new Error(
+          `${m.variant.name} and ${first.variant.name} need different CRDs or controllers: they cannot share a control plane`,
+        );
+    }
+    const era = first.variant.era;
+    const objects = era === 'v1alpha2' ? V1ALPHA2_OBJECTS : V1ALPHA1_OBJECTS;
+    const sidecarNs = opts.sidecarNamespace ?? SYSTEM_NS;
     // A previous run's logs, etcd data and journals must not leak into this one.
     await rm(logDir, { recursive: true, force: true });
     await mkdir(logDir, { recursive: true });
@@ -121,30 +152,63 @@ export class V1alpha1Environment extends ScenarioEnvironment {
       workDir: logDir,
       keepWorkDir: true,
     });
-    const cleanup: (() => Promise<void>)[] = [() => cp.stop()];
+    const ports: PortReservation[] = [];
+    const port = async (): Promise<number> => {
+      const r = await reservePort();
+      ports.push(r);
+      return r.port;
+    };
+    const cleanup: (() => Promise<void>)[] = [
+      () => cp.stop(),
+      async () => {
+        for (const r of ports) r.release();
+      },
+    ];
     try {
       const admin = cp.adminKubeConfig();
-      progress?.(`${label}: installing v1alpha1 CRDs and RBAC`);
-      await installCrds(admin, await crdManifests(members[0]?.variant.crds ?? V1ALPHA1_CRDS));
-      const namespaces = new Set([SYSTEM_NS, ...scenarios.map((s) => s.bucketClaim.namespace)]);
+      progress?.(
+        `${label}: installing ${era} CRDs (${first.variant.crds.module}@${first.variant.crds.version})`,
+      );
+      await installCrds(admin, await crdManifests(first.variant.crds));
+      const namespaces = new Set([SYSTEM_NS, sidecarNs, ...scenarios.map((s) => s.bucketClaim.namespace)]);
       await applyObjects(
         admin,
         [...namespaces].map((name) => ({ apiVersion: 'v1', kind: 'Namespace', metadata: { name } })),
       );
+      const rbac = await upstreamControllerRbac(first.variant.controller, SYSTEM_NS);
       await applyObjects(admin, [
-        ...controllerRbac('cosi-controller', SYSTEM_NS),
-        ...members.flatMap((_, i) => sidecarRbac(`cosi-sidecar-${i}`, SYSTEM_NS)),
+        ...rbac.objects,
+        ...members.flatMap((_, i) => sidecarRbac(`cosi-sidecar-${i}`, sidecarNs)),
       ]);
-      const controllerKc = new KubeConfig();
-      controllerKc.loadFromString(
+      const controllerKubeconfig = join(logDir, 'controller.kubeconfig');
+      await writeFile(
+        controllerKubeconfig,
         cp.kubeconfigFor(
-          'cosi-controller',
-          await requestServiceAccountToken(admin, SYSTEM_NS, 'cosi-controller'),
+          rbac.serviceAccount,
+          await requestServiceAccountToken(admin, SYSTEM_NS, rbac.serviceAccount),
           SYSTEM_NS,
         ),
+        { mode: 0o600 },
       );
-      const provisioner = BucketClaimProvisioner.start(controllerKc);
-      cleanup.unshift(() => provisioner.stop());
+      progress?.(`${label}: starting the ${first.variant.controller.origin} controller`);
+      const controller = startController({
+        id: 'controller',
+        era,
+        binary: first.controllerBinary,
+        kubeconfigPath: controllerKubeconfig,
+        namespace: SYSTEM_NS,
+        logDir,
+        healthPort: era === 'v1alpha2' ? await port() : undefined,
+      });
+      cleanup.unshift(() => controller.stop());
+      // Only the release that needs it gets help, and its results say so (SidecarVariant.deviation).
+      let assist: V010SidecarAssist | undefined;
+      if (members.some((m) => m.variant.deviation)) {
+        const kc = new KubeConfig();
+        kc.loadFromFile(controllerKubeconfig);
+        assist = V010SidecarAssist.start(kc);
+        cleanup.unshift(() => (assist as V010SidecarAssist).stop());
+      }
 
       const runtimes = new Map<string, VariantRuntime>();
       for (const [i, m] of members.entries()) {
@@ -160,24 +224,26 @@ export class V1alpha1Environment extends ScenarioEnvironment {
         const kubeconfig = join(logDir, `sidecar-${m.variant.name}.kubeconfig`);
         await writeFile(
           kubeconfig,
-          cp.kubeconfigFor(sa, await requestServiceAccountToken(admin, SYSTEM_NS, sa), SYSTEM_NS),
+          cp.kubeconfigFor(sa, await requestServiceAccountToken(admin, sidecarNs, sa), sidecarNs),
           { mode: 0o600 },
         );
+        const healthPort = era === 'v1alpha2' ? await port() : undefined;
         const launch = () =>
           startSidecar({
             variant: m.variant.name,
-            era: 'v1alpha1',
+            era,
             binary: m.sidecarBinary,
             kubeconfigPath: kubeconfig,
             driverSocket: driver.socketPath,
-            namespace: SYSTEM_NS,
+            namespace: sidecarNs,
             logDir,
+            healthPort,
           });
         const rt = new VariantRuntime(m.variant, i, driver, launch(), launch);
         runtimes.set(m.variant.name, rt);
         cleanup.unshift(() => rt.stop());
       }
-      const env = new V1alpha1Environment(cp, provisioner, runtimes, logDir);
+      const env = new LocalEnvironment(cp, controller, assist, runtimes, logDir, sidecarNs, objects, ports);
       for (const rt of runtimes.values()) await env.waitForSidecar(rt);
       return env;
     } catch (err) {
@@ -186,17 +252,23 @@ export class V1alpha1Environment extends ScenarioEnvironment {
     }
   }
 
-  /** The sidecar is serving once it has called DriverGetInfo and holds its leader Lease. */
+  /**
+   * The sidecar is serving once it has called DriverGetInfo and, in v1alpha1 (leader election always on), holds
+   * its leader Lease. v1alpha2 elects no leader by default.
+   */
   private async waitForSidecar(rt: VariantRuntime, timeoutMs = 60_000): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     const leases = this.controlPlane.adminKubeConfig().makeApiClient(CoordinationV1Api);
     const leaseName = driverNameFor(rt.variant.name).replace(/\./g, '-');
+    const needsLease = rt.variant.era === 'v1alpha1';
     while (Date.now() < deadline && rt.restarts === 0) {
       const calls = await rt.driver.admin.journal({ rpc: 'getInfo' }).catch(() => []);
-      const held = await leases
-        .listNamespacedLease({ namespace: SYSTEM_NS })
-        .then((l) => l.items.some((i) => i.metadata?.name?.startsWith(leaseName) && i.spec?.holderIdentity))
-        .catch(() => false);
+      const held =
+        !needsLease ||
+        (await leases
+          .listNamespacedLease({ namespace: this.sidecarNamespace })
+          .then((l) => l.items.some((i) => i.metadata?.name?.startsWith(leaseName) && i.spec?.holderIdentity))
+          .catch(() => false));
       if (calls.length > 0 && held) return;
       await sleep(200);
     }
@@ -206,12 +278,21 @@ export class V1alpha1Environment extends ScenarioEnvironment {
       sc.spec.binary,
       rt.restarts > 0 || sc.hasExited
         ? 'exited while starting'
-        : 'did not call DriverGetInfo and take its leader Lease in time',
+        : needsLease
+          ? 'did not call DriverGetInfo and take its leader Lease in time'
+          : 'did not call DriverGetInfo in time',
       sc.spec.logFile,
       sc.logTail(),
       sc.exit?.code ?? null,
       sc.exit?.signal ?? null,
     );
+  }
+
+  /** The controller's and each sidecar's log files, for the results. */
+  logFiles(): Record<string, string> {
+    const files: Record<string, string> = { controller: this.controller.spec.logFile };
+    for (const [name, rt] of this.runtimes) files[`sidecar ${name}`] = rt.sidecar.spec.logFile;
+    return files;
   }
 
   async stop(): Promise<void> {
@@ -220,9 +301,13 @@ export class V1alpha1Environment extends ScenarioEnvironment {
     await Promise.all(
       [...this.runtimes.values()].map((rt) => rt.stop().catch((e: unknown) => errors.push(e))),
     );
-    for (const step of [() => this.provisioner.stop(), () => this.controlPlane.stop()]) {
-      await step().catch((e: unknown) => errors.push(e));
-    }
-    if (errors.length) throw new AggregateError(errors, 'stopping the v1alpha1 environment failed');
+    const steps = [
+      () => this.assist?.stop() ?? Promise.resolve(),
+      () => this.controller.stop(),
+      () => this.controlPlane.stop(),
+    ];
+    for (const step of steps) await step().catch((e: unknown) => errors.push(e));
+    for (const r of this.ports) r.release();
+    if (errors.length) throw new AggregateError(errors, 'stopping the local environment failed');
   }
 }
