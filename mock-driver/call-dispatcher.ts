@@ -71,7 +71,11 @@ export class CallDispatcher {
     };
     const rule = selectRule(this.deps.rules(), call);
     const flight: InFlight = {
-      record: { ...call, ...(rule ? { rule: rule.name } : {}) },
+      record: {
+        ...call,
+        ...(rule ? { rule: rule.name } : {}),
+        ...(described.accessModes ? { accessModes: described.accessModes } : {}),
+      },
       startedMs,
       done: false,
     };

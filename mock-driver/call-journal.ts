@@ -3,6 +3,13 @@ import type { RpcName } from './call-context.ts';
 import type { CosiEra } from './cosi-protos.ts';
 import type { JournalCode } from './grpc-code-names.ts';
 
+// A v1alpha2 grant's AccessMode.mode for one requested bucket, as the enum names it (READ_WRITE, READ_ONLY,
+// WRITE_ONLY; UNKNOWN when the bucket carries no access_mode; the number as text for a value the proto lacks).
+export interface RequestedAccess {
+  bucketId: string;
+  accessMode: string;
+}
+
 // One answered (or abandoned) call. A JSONL journal file holds one of these per line.
 export interface JournalEntry {
   seq: number;
@@ -16,6 +23,8 @@ export interface JournalEntry {
   parameters: Record<string, string>;
   callNumber: number;
   rule?: string;
+  // v1alpha2 grants only: every requested bucket with the access mode asked for, in request order.
+  accessModes?: RequestedAccess[];
   code: JournalCode;
   message?: string;
   latencyMs: number;

@@ -1,4 +1,5 @@
 import type { RpcName } from './call-context.ts';
+import type { RequestedAccess } from './call-journal.ts';
 import type { CosiEra } from './cosi-protos.ts';
 import type { BackendRequest, BackendResult, BucketIdentity } from './object-store-backend.ts';
 
@@ -8,6 +9,8 @@ export interface DescribedCall {
   bucketId?: string;
   // For delete/grant/revoke: the create's parameters with the request's own on top.
   parameters: Record<string, string>;
+  // v1alpha2 grants: the access mode each bucket asks for, journaled with the call.
+  accessModes?: RequestedAccess[];
   backend: BackendRequest;
 }
 

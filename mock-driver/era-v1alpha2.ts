@@ -1,8 +1,11 @@
+import type { RequestedAccess } from './call-journal.ts';
 import { attribute, type EraAdapter, type SuccessfulResult } from './era-adapter.ts';
 import type { FakeCredentials } from './object-store-backend.ts';
 
 type Params = Record<string, string>;
 type ProtocolType = 'UNKNOWN' | 'S3' | 'AZURE' | 'GCS';
+// AccessMode.Mode by name; protobufjs hands over the number for a value the proto does not declare.
+type AccessModeValue = 'UNKNOWN' | 'READ_WRITE' | 'READ_ONLY' | 'WRITE_ONLY' | number;
 
 // Every protocol the mock serves; DriverGetInfo advertises them and creates without a list get all of them.
 export const V1ALPHA2_PROTOCOLS: ProtocolType[] = ['S3', 'AZURE', 'GCS'];
@@ -25,12 +28,20 @@ interface GrantRequest {
   account_name: string;
   protocol: { type: ProtocolType } | null;
   parameters: Params;
-  buckets: { bucket_id: string }[];
+  buckets: { bucket_id: string; access_mode: { mode: AccessModeValue } | null }[];
 }
 interface RevokeRequest {
   account_id: string;
   parameters: Params;
   buckets: { bucket_id: string }[];
+}
+
+// An absent access_mode reads as UNKNOWN, the enum's zero value (the sidecar always sends one).
+function requestedAccess(buckets: GrantRequest['buckets']): RequestedAccess[] {
+  return buckets.map((bucket) => ({
+    bucketId: bucket.bucket_id,
+    accessMode: String(bucket.access_mode?.mode ?? 'UNKNOWN'),
+  }));
 }
 
 function bucketInfo(bucketId: string, protocols: ProtocolType[]): Record<string, object> {
@@ -70,7 +81,8 @@ function credentialInfo(
   return { s3: { access_key_id: id, access_secret_key: secret } };
 }
 
-// v1alpha2 (sigs.k8s.io.cosi.v1alpha2): grant/revoke name buckets in a list; the first one attributes the call.
+// v1alpha2 (sigs.k8s.io.cosi.v1alpha2): grant/revoke name buckets in a list; the first one attributes the call, and
+// a grant journals every bucket's requested access mode.
 export const v1alpha2Adapter: EraAdapter = {
   era: 'v1alpha2',
   methods: {
@@ -128,6 +140,7 @@ export const v1alpha2Adapter: EraAdapter = {
       service: 'provisioner',
       describe: (request: GrantRequest, identify) => ({
         ...attribute(request.buckets[0]?.bucket_id, request.parameters, identify),
+        accessModes: requestedAccess(request.buckets),
         backend: {
           rpc: 'grant',
           bucketIds: request.buckets.map((bucket) => bucket.bucket_id),

@@ -3,7 +3,13 @@ export type { AdminServer } from './admin-server.ts';
 export { DEFAULT_ADMIN_ADDRESS } from './admin-server.ts';
 export type { CallContext, RpcName } from './call-context.ts';
 export { RPC_NAMES } from './call-context.ts';
-export type { JournalClock, JournalCount, JournalEntry, JournalFilter } from './call-journal.ts';
+export type {
+  JournalClock,
+  JournalCount,
+  JournalEntry,
+  JournalFilter,
+  RequestedAccess,
+} from './call-journal.ts';
 export { CallJournal, readJournalFile } from './call-journal.ts';
 export type { CosiCallOptions, CosiCallResult, CosiClient } from './cosi-client.ts';
 export { connectCosiClient } from './cosi-client.ts';

@@ -311,7 +311,11 @@ rules:
   });
 
   it('a delay longer than the deadline is journaled as DeadlineExceeded', async () => {
-    await using t = await startTestDriver('rules: [{ name: slow, action: { delay: { ms: 5000 } } }]');
+    await using t = await startTestDriver(
+      'rules: [{ name: slow, match: { rpc: create }, action: { delay: { ms: 5000 } } }]',
+    );
+    // Connected first, so a loaded machine cannot spend the short deadline before the call reaches the driver.
+    expect((await t.clients[era].call('DriverGetInfo', {})).code).toBe('OK');
     const result = await t.clients[era].call('DriverCreateBucket', requests.create(era, 'x'), {
       deadlineMs: 100,
     });
@@ -325,6 +329,7 @@ rules:
     await using t = await startTestDriver(
       'rules: [{ name: stuck, match: { rpc: create }, action: { hang: {} } }]',
     );
+    expect((await t.clients[era].call('DriverGetInfo', {})).code).toBe('OK');
     const result = await t.clients[era].call('DriverCreateBucket', requests.create(era, 'h'), {
       deadlineMs: 150,
     });
@@ -455,6 +460,48 @@ describe('getExisting (v1alpha2 only)', () => {
     });
     expect(found).toMatchObject({ code: 'OK', response: { bucket_id: 'bkt-adopted' } });
     expect(t.driver.orphans()).toMatchObject([{ bucketId: 'bkt-adopted' }]);
+  });
+});
+
+describe('grant access modes (v1alpha2 only)', () => {
+  it("journals each requested bucket's AccessMode.mode; v1alpha1 grants have none", async () => {
+    await using t = await startTestDriver();
+    const client = t.clients.v1alpha2;
+    const ids: string[] = [];
+    for (const name of ['reader', 'writer', 'modeless']) {
+      const created = await client.call('DriverCreateBucket', requests.create('v1alpha2', name));
+      ids.push(String(created.response?.bucket_id));
+    }
+    const [reader, writer, modeless] = ids;
+    const grant = await client.call('DriverGrantBucketAccess', {
+      ...requests.grant('v1alpha2', '', 'acc'),
+      buckets: [
+        { bucket_id: reader, access_mode: { mode: 'READ_ONLY' } },
+        { bucket_id: writer, access_mode: { mode: 'WRITE_ONLY' } },
+        { bucket_id: modeless },
+      ],
+    });
+    expect(grant.code).toBe('OK');
+    expect(t.driver.journal.entries({ rpc: 'grant' })).toMatchObject([
+      {
+        era: 'v1alpha2',
+        bucketName: 'reader',
+        code: 'OK',
+        accessModes: [
+          { bucketId: reader, accessMode: 'READ_ONLY' },
+          { bucketId: writer, accessMode: 'WRITE_ONLY' },
+          { bucketId: modeless, accessMode: 'UNKNOWN' },
+        ],
+      },
+    ]);
+
+    const v1 = t.clients.v1alpha1;
+    const created = await v1.call('DriverCreateBucket', requests.create('v1alpha1', 'old'));
+    await v1.call(
+      'DriverGrantBucketAccess',
+      requests.grant('v1alpha1', String(created.response?.bucket_id), 'a'),
+    );
+    expect(t.driver.journal.entries({ rpc: 'grant' }).at(-1)).not.toHaveProperty('accessModes');
   });
 });
 
