@@ -15,6 +15,7 @@ import type {
   Outcome,
   PolicyCheck,
   Projection,
+  RefusedEvent,
   Rpc,
   RunResults,
   ScenarioResult,
@@ -63,6 +64,14 @@ const eventSummary: KeyKinds<EventSummary> = {
   message: 'required',
   count: 'required',
 };
+const refusedEvent: KeyKinds<RefusedEvent> = {
+  object: 'required',
+  type: 'required',
+  reason: 'required',
+  message: 'required',
+  refusal: 'required',
+  times: 'required',
+};
 const objectStatus: KeyKinds<ObjectStatus> = {
   kind: 'required',
   name: 'required',
@@ -91,6 +100,9 @@ const scenarioResult: KeyKinds<ScenarioResult> = {
   projection: 'optional',
   objects: 'required',
   events: 'required',
+  eventsRefused: 'optional',
+  sidecarNamespace: 'optional',
+  deviation: 'optional',
   sidecarRestarts: 'required',
   expectation: 'required',
   verdict: 'required',
@@ -153,6 +165,7 @@ const objects: [string, ObjectSchema, Record<string, 'required' | 'optional'>][]
   ['BackoffFit', def('backoffFit'), backoffFit],
   ['Projection', def('projection'), projection],
   ['EventSummary', def('eventSummary'), eventSummary],
+  ['RefusedEvent', def('refusedEvent'), refusedEvent],
   ['ObjectStatus', def('objectStatus'), objectStatus],
   ['MatrixCell', def('matrixCell'), matrixCell],
   ['PolicyCheck', def('policyCheck'), policyCheck],

@@ -61,6 +61,18 @@ export interface EventSummary {
   count: number;
 }
 
+/** An Event the sidecar tried to write and that never reached the API, from the sidecar's log. */
+export interface RefusedEvent {
+  object: string;
+  type: string;
+  reason: string;
+  message: string;
+  /** Why it was refused, in the sidecar's own words. */
+  refusal: string;
+  /** Log lines that reported this refusal. */
+  times: number;
+}
+
 export interface ObjectStatus {
   kind: string;
   name: string;
@@ -99,7 +111,14 @@ export interface ScenarioResult {
   backoff?: BackoffFit;
   projection?: Projection;
   objects: ObjectStatus[];
+  /** Events that reached the API. */
   events: EventSummary[];
+  /** Events the sidecar tried to write and that were refused (from its log). */
+  eventsRefused?: RefusedEvent[];
+  /** POD_NAMESPACE the sidecar ran with. */
+  sidecarNamespace?: string;
+  /** Where the harness helped this release on a real API server, and why (SidecarVariant.deviation). */
+  deviation?: string;
   sidecarRestarts: number;
   expectation: string;
   verdict: Verdict;

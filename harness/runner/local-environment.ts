@@ -77,6 +77,10 @@ export class VariantRuntime implements VariantHandle {
     }
   }
 
+  get sidecarLogFile(): string {
+    return this.sidecar.spec.logFile;
+  }
+
   get restarts(): number {
     return this.restartTimes.length;
   }
@@ -111,7 +115,7 @@ export class LocalEnvironment extends ScenarioEnvironment {
     private readonly assist: V010SidecarAssist | undefined,
     private readonly runtimes: Map<string, VariantRuntime>,
     readonly logDir: string,
-    readonly sidecarNamespace: string,
+    override readonly sidecarNamespace: string,
     objects: CosiObjects,
     private readonly ports: PortReservation[],
   ) {

@@ -34,6 +34,8 @@ export interface VariantHandle {
   readonly driver: { readonly admin: DriverAdminClient };
   readonly restarts: number;
   readonly restartTimes: number[];
+  /** The sidecar's log file, where the harness can read it (local processes). */
+  readonly sidecarLogFile?: string;
 }
 
 /** Names of a scenario's objects for one variant; several variants share a cluster. */
@@ -59,6 +61,9 @@ export abstract class ScenarioEnvironment {
   private get V(): string {
     return this.objects.version;
   }
+
+  /** POD_NAMESPACE of the sidecars, where the environment knows it. */
+  readonly sidecarNamespace?: string;
 
   /** Credentials the harness uses for scenario objects. */
   abstract kubeConfig(): KubeConfig;

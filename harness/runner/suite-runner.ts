@@ -1,14 +1,17 @@
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ETCD, KUBE_APISERVER } from '../binaries/component-catalog.ts';
 import { buildPatched } from '../binaries/patched-build.ts';
 import { forEachBounded } from '../common/bounded-pool.ts';
+import { refusedEvents } from '../cosi/refused-events.ts';
 import type { DriverCall } from '../driver/driver-admin-client.ts';
 import { JournalTail } from '../driver/journal-tail.ts';
 import type {
   Attempt,
   ComponentVersion,
   LoadError,
+  RefusedEvent,
   RunResults,
   ScenarioResult,
 } from '../results/run-results.ts';
@@ -443,6 +446,12 @@ async function resultFor(
   const { objects, events } = await slot.env
     .inspect(slot.scenario, slot.variant.name)
     .catch(() => ({ objects: [], events: [] }));
+  const eventsRefused = await refusedEventsOf(rt, objects);
+  const context = {
+    ...(eventsRefused ? { eventsRefused } : {}),
+    ...(slot.env.sidecarNamespace ? { sidecarNamespace: slot.env.sidecarNamespace } : {}),
+    ...(slot.variant.deviation ? { deviation: slot.variant.deviation } : {}),
+  };
   if (slot.state !== 'observing' || slot.appliedAt === undefined) {
     const reason = slot.problem ?? 'the run was stopped before this scenario was triggered';
     const policy = slot.spec.declared
@@ -453,6 +462,7 @@ async function resultFor(
       ...empty,
       objects,
       events,
+      ...context,
       sidecarRestarts: rt.restarts,
       outcome: 'never-called',
       verdict: 'fail',
@@ -475,7 +485,14 @@ async function resultFor(
   }).length;
   const restartsInWindow = restarts.length;
   const outcome = classifyAttempts({ attempts, observedMs, sidecarRestarts: caused });
-  const problems = checkExpectation({ expect: slot.spec.expect, outcome, attempts, events, objects });
+  const problems = checkExpectation({
+    expect: slot.spec.expect,
+    outcome,
+    attempts,
+    events,
+    eventsRefused: eventsRefused ?? [],
+    objects,
+  });
   if (restartsInWindow > caused)
     problems.push(
       `the sidecar restarted ${restartsInWindow - caused}x during the window because of other scenarios`,
@@ -497,10 +514,21 @@ async function resultFor(
     stillRetryingAtEnd: outcome.stillRetryingAtEnd,
     objects,
     events,
+    ...context,
     sidecarRestarts: restartsInWindow,
     ...verdict,
     ...(policy ? { policy } : {}),
   };
+}
+
+// Refused Events about the scenario's objects, from the sidecar's log where the harness can read it.
+async function refusedEventsOf(
+  rt: VariantHandle,
+  objects: { name: string }[],
+): Promise<RefusedEvent[] | undefined> {
+  if (!rt.sidecarLogFile) return undefined;
+  const log = await readFile(rt.sidecarLogFile, 'utf8').catch(() => '');
+  return refusedEvents(log, new Set(objects.map((o) => o.name)));
 }
 
 // A code treated as success stops after one call, like a terminal one.

@@ -1,4 +1,4 @@
-import type { Attempt, EventSummary, ObjectStatus, Verdict } from '../results/run-results.ts';
+import type { Attempt, EventSummary, ObjectStatus, RefusedEvent, Verdict } from '../results/run-results.ts';
 import { parseDuration } from '../scenarios/duration.ts';
 import type { Expectation } from '../scenarios/scenario-types.ts';
 import type { OutcomeResult } from './outcome.ts';
@@ -8,6 +8,8 @@ export interface VerdictInput {
   outcome: OutcomeResult;
   attempts: Attempt[];
   events: EventSummary[];
+  /** Events the sidecar's log says were refused (empty where the log cannot be read). */
+  eventsRefused?: RefusedEvent[];
   objects: ObjectStatus[];
 }
 
@@ -22,7 +24,9 @@ export function describeExpectation(e: Expectation): string {
     parts.push(e.stillRetrying ? 'still retrying at the end' : 'stopped by the end');
   if (e.minBucketNameLength !== undefined) parts.push(`bucket name >= ${e.minBucketNameLength} chars`);
   if (e.events?.length) parts.push(`Events ${e.events.join(', ')}`);
+  if (e.eventsRefused?.length) parts.push(`Events ${e.eventsRefused.join(', ')} refused`);
   if (e.statusError) parts.push('status.error set');
+  if (e.statusErrorContains) parts.push(`status.error contains "${e.statusErrorContains}"`);
   return parts.join('; ');
 }
 
@@ -56,12 +60,28 @@ export function checkExpectation(input: VerdictInput): string[] {
       );
     }
   }
+  // Only Events that reached the API count; a refused one is named, so the reason is in the report.
   for (const reason of e.events ?? []) {
-    if (!input.events.some((ev) => ev.reason === reason)) problems.push(`no ${reason} Event`);
+    if (input.events.some((ev) => ev.reason === reason)) continue;
+    const refused = (input.eventsRefused ?? []).filter((ev) => ev.reason === reason);
+    problems.push(
+      refused.length
+        ? `no ${reason} Event reached the API (the sidecar's log shows it refused: ${refused[0]?.refusal})`
+        : `no ${reason} Event`,
+    );
   }
-  if (e.statusError) {
+  for (const reason of e.eventsRefused ?? []) {
+    if (!(input.eventsRefused ?? []).some((ev) => ev.reason === reason))
+      problems.push(`the sidecar's log shows no refused ${reason} Event`);
+  }
+  if (e.statusError || e.statusErrorContains) {
     const bucket = input.objects.find((o) => o.kind === 'Bucket');
-    if (!bucket?.status.error) problems.push('Bucket status.error is not set');
+    const error = bucket?.status.error as { message?: unknown } | undefined;
+    if (!error) problems.push('Bucket status.error is not set');
+    else if (e.statusErrorContains && !String(error.message ?? '').includes(e.statusErrorContains))
+      problems.push(
+        `Bucket status.error is "${String(error.message)}", expected it to contain "${e.statusErrorContains}"`,
+      );
   }
   return problems;
 }

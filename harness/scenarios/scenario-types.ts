@@ -9,8 +9,13 @@ export interface Expectation {
   within?: string;
   stillRetrying?: boolean;
   minBucketNameLength?: number;
+  /** Event reasons that must have reached the API. */
   events?: string[];
+  /** Event reasons the sidecar's log must show refused (local backend). */
+  eventsRefused?: string[];
   statusError?: boolean;
+  /** The Bucket's status.error message must contain this (v1alpha2). */
+  statusErrorContains?: string;
 }
 
 export interface ScenarioVariant {
