@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import type { Scenario, SidecarVariant } from '../harness/index.ts';
 import {
+  apiKey,
   builtinMatrixVariants,
   loadPolicy,
   MATRIX_RPCS,
@@ -48,11 +49,13 @@ function listFlag<T extends string>(flag: string | undefined, all: readonly T[],
  * grant x AlreadyExists crashes the v0.1 sidecar (nil response dereferenced): those cells get their own, so a
  * crash loop cannot disturb the other cells (nor each other).
  */
-export function matrixEnvironmentKey(s: Scenario): string {
+export function matrixEnvironmentKey(s: Scenario, v: SidecarVariant): string {
+  // Variants of different releases need their own CRDs and controller: one set of control planes per release.
+  const api = apiKey(v);
   const cell = s.cell;
-  if (!cell) return 'matrix';
-  if (cell.rpc === 'grant' && cell.code === 'AlreadyExists') return `grant-crash-isolated-${cell.pattern}`;
-  return cell.rpc === 'grant' ? `grant-${cell.pattern}` : cell.rpc;
+  if (!cell) return `${api}/matrix`;
+  if (cell.rpc === 'grant' && cell.code === 'AlreadyExists') return `${api}/grant-crash-isolated-${cell.pattern}`;
+  return `${api}/${cell.rpc === 'grant' ? `grant-${cell.pattern}` : cell.rpc}`;
 }
 
 /**
