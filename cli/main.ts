@@ -16,6 +16,7 @@ import { EXIT, UsageError } from './exit-codes.ts';
 import { matrixCommand } from './matrix-command.ts';
 import { compareCommand, reportCommand } from './report-command.ts';
 import { runCommand } from './run-command.ts';
+import { sweepCommand } from './sweep-command.ts';
 
 // Output piped into `head` and closed early is not an error.
 process.stdout.on('error', (e: NodeJS.ErrnoException) => {
@@ -84,6 +85,25 @@ async function main(argv: string[]): Promise<number> {
     .option('--allow-unavailable', 'do not count variants that cannot be built here as non-conforming')
     .action(async (flags) => {
       code = await matrixCommand(flags, out, createProgressReporter(process.stderr));
+    });
+
+  program
+    .command('sweep')
+    .description(
+      'the error-code matrix over every upstream release: per RPC and code, the first release where it is terminal',
+    )
+    .option('--only <variants>', 'comma-separated releases to run (default: all, oldest first)')
+    .option('--codes <codes>', 'comma-separated gRPC codes (default: all 16 non-OK codes)')
+    .option('--rpcs <rpcs>', 'comma-separated RPCs (default: create,delete,grant,revoke)')
+    .addOption(
+      new Option('--pattern <pattern>', 'the code on every call, 3 times then OK, or both')
+        .choices(['always', 'then-ok', 'both'])
+        .default('always'),
+    )
+    .option('--window <duration>', 'observation window (>= 30 s: the v1alpha1 resync and backoff cap)', '60s')
+    .option('--out <dir>', 'results and logs directory', 'results/sweep')
+    .action(async (flags) => {
+      code = await sweepCommand(flags, out, createProgressReporter(process.stderr));
     });
 
   program

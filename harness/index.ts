@@ -18,6 +18,7 @@ export { MATRIX_RPCS, type MatrixRpc, NON_OK_CODES, type NonOkCode } from './mat
 export { planMatrix } from './matrix/matrix-plan.ts';
 export { builtinMatrixVariants, policyFileFor, userVariant } from './matrix/matrix-variants.ts';
 export { loadPolicy, PolicyError, type RetryPolicy } from './matrix/retry-policy.ts';
+export { inReleaseOrder, planSweep, type VersionSweep, versionSweep } from './matrix/version-sweep.ts';
 export { ProcessStartError } from './process/process-errors.ts';
 export type * from './results/run-results.ts';
 export { ClusterEnvironment, ClusterSidecarError } from './runner/cluster-environment.ts';

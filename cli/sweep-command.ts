@@ -1,0 +1,119 @@
+import { writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import {
+  apiKey,
+  BUILTIN_VARIANTS,
+  inReleaseOrder,
+  MATRIX_RPCS,
+  type MatrixCell,
+  type MatrixRpc,
+  NON_OK_CODES,
+  type NonOkCode,
+  parseDuration,
+  planSweep,
+  type RunProgress,
+  type Scenario,
+  type SidecarVariant,
+  versionSweep,
+} from '../harness/index.ts';
+import { renderSweepJson, renderSweepMarkdown, renderSweepText } from '../reports/index.ts';
+import { EXIT, UsageError } from './exit-codes.ts';
+import { matrixEnvironmentKey } from './matrix-command.ts';
+import { executeSuite } from './run-lifecycle.ts';
+
+/** `--pattern`: which failure patterns each cell runs with. */
+export const SWEEP_PATTERNS: Record<string, readonly MatrixCell['pattern'][]> = {
+  always: ['always'],
+  'then-ok': ['then-ok'],
+  both: ['always', 'then-ok'],
+};
+
+// The v1alpha1 sidecars resync every 30 s and cap their backoff at 30 s: in a shorter window a code retried
+// only at the next resync reads as terminal.
+const MIN_TRUSTED_WINDOW_MS = 30_000;
+
+/**
+ * The matrix's split (per RPC, grant by pattern, grant x AlreadyExists isolated) with the release's name in place
+ * of its apiKey: every release has its own controller, so the groups are the same, and the log dir (which holds
+ * the driver's unix socket, at most 107 bytes) stays short; apiKeys of pseudo-versions run past that limit.
+ */
+export function sweepEnvironmentKey(s: Scenario, v: SidecarVariant): string {
+  return `${v.name}${matrixEnvironmentKey(s, v).slice(apiKey(v).length)}`;
+}
+
+export interface SweepFlags {
+  codes?: string;
+  rpcs?: string;
+  only?: string;
+  window: string;
+  out: string;
+  pattern: string;
+}
+
+function listFlag<T extends string>(flag: string | undefined, all: readonly T[], name: string): T[] {
+  if (!flag) return [...all];
+  const items = flag
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  if (!items.length) throw new UsageError(`--${name} "${flag}" names nothing`);
+  for (const i of items)
+    if (!all.includes(i as T)) throw new UsageError(`--${name} "${i}" is not one of ${all.join(', ')}`);
+  return items as T[];
+}
+
+/**
+ * `cosi-chaos sweep`: the error-code matrix over every upstream release at once (each release in its own control
+ * planes), measured without policies, and per cell the first release in which it is terminal. Writes results.json
+ * and its reports, then sweep.md and sweep.json, before deciding the exit code: 0 when every cell x release was
+ * measured, 1 when one was not (release unavailable here, or its trigger never happened), 130 interrupted.
+ */
+export async function sweepCommand(
+  flags: SweepFlags,
+  log: (s: string) => void,
+  progress: RunProgress,
+): Promise<number> {
+  const windowMs = parseDuration(flags.window);
+  if (!windowMs) throw new UsageError(`--window "${flags.window}" is not a duration like 60s`);
+  const patterns = SWEEP_PATTERNS[flags.pattern];
+  if (!patterns)
+    throw new UsageError(
+      `--pattern "${flags.pattern}" is not one of ${Object.keys(SWEEP_PATTERNS).join(', ')}`,
+    );
+  const codes = listFlag<NonOkCode>(flags.codes, NON_OK_CODES, 'codes');
+  const rpcs = listFlag<MatrixRpc>(flags.rpcs, MATRIX_RPCS, 'rpcs');
+  let variants = inReleaseOrder(BUILTIN_VARIANTS);
+  if (flags.only) {
+    const names = listFlag(
+      flags.only,
+      variants.map((v) => v.name),
+      'only',
+    );
+    variants = variants.filter((v) => names.includes(v.name));
+  }
+  if (windowMs < MIN_TRUSTED_WINDOW_MS)
+    log(
+      `warning: --window ${flags.window} is shorter than the v1alpha1 sidecars' 30 s resync and backoff cap: ` +
+        'a code they retry only that late shows as terminal',
+    );
+  const names = variants.map((v) => v.name);
+  const outDir = resolve(flags.out);
+  const run = await executeSuite(log, {
+    scenarios: planSweep({ codes, rpcs, patterns, windowMs, variants: names }),
+    variants,
+    windowMs,
+    outDir,
+    progress,
+    environmentKey: sweepEnvironmentKey,
+  });
+  const sweep = versionSweep(run.results, names);
+  await writeFile(join(outDir, 'sweep.md'), renderSweepMarkdown(sweep));
+  await writeFile(join(outDir, 'sweep.json'), renderSweepJson(sweep));
+  log(renderSweepText(sweep));
+  log(
+    `\nresults: ${run.resultsFile} (+ .md, .junit.xml, .html), ${join(outDir, 'sweep.md')} (+ .json); ` +
+      `wall time ${run.seconds.toFixed(1)} s`,
+  );
+  if (run.interrupted) return EXIT.interrupted;
+  return sweep.complete ? EXIT.ok : EXIT.expectationFailed;
+}
