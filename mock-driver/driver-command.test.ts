@@ -101,6 +101,12 @@ describe('cosi-chaos driver (CLI process)', () => {
     ]);
     expect(badAdmin.exitCode).toBe(2);
     expect(badAdmin.stderr).toMatch(/--admin "nowhere": expected HOST:PORT/);
+    // bind() would cut this path silently and clients would dial a socket nobody serves.
+    const longSocket = `/tmp/${'d'.repeat(110)}.sock`;
+    const tooLong = await spawnDriver(['--socket', longSocket, '--name', 'n', '--rules', rulesFile]);
+    expect(tooLong.exitCode).toBe(2);
+    expect(tooLong.stderr).toMatch(/a unix socket path can have at most 107/);
+    expect(existsSync(longSocket)).toBe(false);
   });
 
   it('prints one listening line, serves, reloads rules on change (keeping them on a bad reload), exits 0 on SIGTERM', async () => {

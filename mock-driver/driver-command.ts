@@ -23,6 +23,9 @@ interface DriverFlags {
 
 // `cosi-chaos driver ...`: runs the mock driver until SIGTERM/SIGINT (or stdin EOF with --exit-on-stdin-eof).
 // Prints one JSON line {"event":"listening",...} on stdout once both listeners are up; errors go to stderr.
+/** Longest unix socket path Linux can bind (sun_path is 108 bytes including the terminating NUL). */
+export const MAX_UNIX_SOCKET_PATH = 107;
+
 export async function runDriverCommand(argv: string[]): Promise<number> {
   const command = new Command('cosi-chaos driver')
     .description('Serve a scriptable mock COSI driver (v1alpha1 and v1alpha2) on a unix socket')
@@ -53,6 +56,12 @@ export async function runDriverCommand(argv: string[]): Promise<number> {
   }
 
   try {
+    // sun_path holds 108 bytes with its NUL: a longer path is silently cut by bind(), and clients dial a name
+    // nobody listens on.
+    if (Buffer.byteLength(flags.socket) > MAX_UNIX_SOCKET_PATH)
+      throw new Error(
+        `--socket ${flags.socket}: ${Buffer.byteLength(flags.socket)} bytes, a unix socket path can have at most ${MAX_UNIX_SOCKET_PATH}`,
+      );
     parseAdminAddress(flags.admin);
     if (flags.tcp !== undefined && !/^(\[[^\]]+\]|[^:\s]+):\d{1,5}$/.test(flags.tcp)) {
       throw new Error(`--tcp ${JSON.stringify(flags.tcp)}: expected HOST:PORT, e.g. 127.0.0.1:7070`);

@@ -1,4 +1,5 @@
-import { readFile, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { stringify } from 'yaml';
@@ -26,7 +27,10 @@ export class MockDriverProcess {
   ) {}
 
   static async start(opts: MockDriverProcessOptions): Promise<MockDriverProcess> {
-    const socketPath = join(opts.workDir, `driver-${opts.id}.sock`);
+    // The socket lives in a short temporary directory: under a deep --out dir the path could pass the 107 bytes a
+    // unix socket path may have.
+    const socketDir = await mkdtemp(join(tmpdir(), 'cosi-chaos-'));
+    const socketPath = join(socketDir, 'driver.sock');
     const rulesPath = join(opts.workDir, `driver-${opts.id}.rules.yaml`);
     const journalPath = join(opts.workDir, `driver-${opts.id}.journal.jsonl`);
     const logFile = join(opts.workDir, `driver-${opts.id}.log`);
@@ -73,6 +77,7 @@ export class MockDriverProcess {
       );
     } catch (err) {
       await proc.stop();
+      await rm(socketDir, { recursive: true, force: true });
       throw err;
     }
     return new MockDriverProcess(socketPath, journalPath, new DriverAdminClient(adminUrl), proc);
@@ -82,7 +87,8 @@ export class MockDriverProcess {
     return this.proc;
   }
 
-  stop(): Promise<void> {
-    return this.proc.stop();
+  async stop(): Promise<void> {
+    await this.proc.stop();
+    await rm(dirname(this.socketPath), { recursive: true, force: true });
   }
 }

@@ -73,10 +73,11 @@ export const BUILTIN_VARIANTS: SidecarVariant[] = [
       'provisioner-sidecar v0.1.0 (2022-08-17) and controller v0.1.0, unmodified',
     ),
     deviation:
-      'v0.1.0 writes BucketClaim status with Update (dropped by the status subresource) and writes Bucket status ' +
-      'from an object that is stale after its own finalizer Update (409 every time): the harness copies Bucket ' +
-      'readiness to the claim, and delete/grant/revoke scenarios start from Buckets it provisions with the ' +
-      "sidecar's finalizer already on. Create scenarios get no help.",
+      'v0.1.0 (sidecar and controller) writes status from objects made stale by its own finalizer Update, so a ' +
+      'Bucket never becomes ready on a real API server (409 on every status write) and the claim\'s bucketReady ' +
+      '(written with Update) is dropped by the status subresource. For delete, grant and revoke scenarios only ' +
+      '(class parameter cosi-chaos.io/setup), the harness writes the Bucket status the sidecar attempted (ready, the ' +
+      "driver's bucket id) once its finalizer is on, and copies Bucket readiness to the claim. Create scenarios get no help.",
   },
   upstream(
     'v1alpha1-v0.2.0',
