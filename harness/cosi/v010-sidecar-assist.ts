@@ -131,7 +131,10 @@ export class V010SidecarAssist {
       version: VERSION,
       plural: 'buckets',
       name: bucket.metadata.name,
-      body: { ...bucket, status: { ...(bucket.status ?? {}), bucketReady: true, bucketID: bucketIdFor(bucket.metadata.name) } },
+      body: {
+        ...bucket,
+        status: { ...(bucket.status ?? {}), bucketReady: true, bucketID: bucketIdFor(bucket.metadata.name) },
+      },
     });
     return true;
   }

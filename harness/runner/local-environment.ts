@@ -1,7 +1,7 @@
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { CoordinationV1Api, KubeConfig } from '@kubernetes/client-node';
+import { CoordinationV1Api, type KubeConfig } from '@kubernetes/client-node';
 import { LocalControlPlane } from '../control-plane/local-control-plane.ts';
 import { startController } from '../cosi/controller-process.ts';
 import type { CosiObjects } from '../cosi/cosi-objects.ts';

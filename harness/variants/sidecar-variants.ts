@@ -74,7 +74,7 @@ export const BUILTIN_VARIANTS: SidecarVariant[] = [
     ),
     deviation:
       'v0.1.0 (sidecar and controller) writes status from objects made stale by its own finalizer Update, so a ' +
-      'Bucket never becomes ready on a real API server (409 on every status write) and the claim\'s bucketReady ' +
+      "Bucket never becomes ready on a real API server (409 on every status write) and the claim's bucketReady " +
       '(written with Update) is dropped by the status subresource. For delete, grant and revoke scenarios only ' +
       '(class parameter cosi-chaos.io/setup), the harness writes the Bucket status the sidecar attempted (ready, the ' +
       "driver's bucket id) once its finalizer is on, and copies Bucket readiness to the claim. Create scenarios get no help.",
