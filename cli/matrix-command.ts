@@ -54,7 +54,8 @@ export function matrixEnvironmentKey(s: Scenario, v: SidecarVariant): string {
   const api = apiKey(v);
   const cell = s.cell;
   if (!cell) return `${api}/matrix`;
-  if (cell.rpc === 'grant' && cell.code === 'AlreadyExists') return `${api}/grant-crash-isolated-${cell.pattern}`;
+  if (cell.rpc === 'grant' && cell.code === 'AlreadyExists')
+    return `${api}/grant-crash-isolated-${cell.pattern}`;
   return `${api}/${cell.rpc === 'grant' ? `grant-${cell.pattern}` : cell.rpc}`;
 }
 

@@ -19,13 +19,15 @@ function errorOf(text: string): ScenarioError {
 }
 
 describe('scenario loader', () => {
-  it('loads scenarios/cosi-86.yaml with its 62-character class name and four variants', async () => {
+  it('loads scenarios/cosi-86.yaml with its 62-character class name and every upstream build', async () => {
     const s = await loadScenarioFile(join(root, 'scenarios', 'cosi-86.yaml'));
     expect(s.bucketClass.name).toHaveLength(62);
     expect(s.windowMs).toBe(60_000);
     expect(s.variants.map((v) => v.sidecar)).toEqual([
       'v1alpha1-cosi86',
       'v1alpha1-v0.1.0',
+      'v1alpha1-v0.2.0',
+      'v1alpha1-v0.2.1',
       'v1alpha1-v0.2.2',
       'v1alpha2-main',
     ]);
