@@ -10,7 +10,9 @@ import { JournalTail } from '../driver/journal-tail.ts';
 import type {
   Attempt,
   ComponentVersion,
+  EventSummary,
   LoadError,
+  ObjectStatus,
   RefusedEvent,
   RunResults,
   ScenarioResult,
@@ -96,6 +98,8 @@ interface Slot {
   appliedAt?: number;
   attempts: Attempt[];
   certainAt?: number;
+  /** Objects and Events read as soon as the slot's window closed, so later attempts cannot leak into them. */
+  inspected?: { objects: ObjectStatus[]; events: EventSummary[] };
   unavailable?: string;
   problem?: string;
 }
@@ -307,6 +311,17 @@ export async function runSuite(opts: SuiteOptions): Promise<RunResults> {
           progress?.attempts(slot.scenario.name, slot.variant.name, slot.attempts.length);
         if (budgetExceeded(slot.spec.expect, slot.attempts.length)) slot.certainAt = Date.now();
       }
+      // Objects and Events as they are when each window closes: an Event's count read later would include
+      // attempts made after the window, which the journal count leaves out.
+      await Promise.all(
+        live
+          .filter((s) => s.state === 'observing' && !s.inspected && !open(s))
+          .map(async (s) => {
+            s.inspected = await (s.env as ScenarioEnvironment)
+              .inspect(s.scenario, s.variant.name)
+              .catch(() => undefined);
+          }),
+      );
       await sleep(500);
     }
     await Promise.all([...tails.values()].map((t) => t.refresh()));
@@ -443,9 +458,9 @@ async function resultFor(
     };
   }
   const rt = slot.env.member(slot.variant.name);
-  const { objects, events } = await slot.env
-    .inspect(slot.scenario, slot.variant.name)
-    .catch(() => ({ objects: [], events: [] }));
+  const { objects, events } =
+    slot.inspected ??
+    (await slot.env.inspect(slot.scenario, slot.variant.name).catch(() => ({ objects: [], events: [] })));
   const eventsRefused = await refusedEventsOf(rt, objects);
   const context = {
     ...(eventsRefused ? { eventsRefused } : {}),
