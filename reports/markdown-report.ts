@@ -65,12 +65,14 @@ function matrixSection(grid: MatrixGrid, patterns: number): string[] {
       ? `${grid.variant} (${grid.era}), pattern '${grid.pattern}'`
       : `${grid.variant} (${grid.era})`;
   const notes: string[] = [];
+  let declared = false;
   const rows = grid.codes.map((code) => [
     code,
     ...grid.rpcs.map((rpc) => {
       const r = grid.at(code, rpc);
       if (!r) return '—';
       const text = `${r.outcome} (${attemptsCell(r)})`;
+      if (r.policy) declared = true;
       if (r.policy && !r.policy.conforms) {
         notes.push(`${code} × ${rpc}: declared ${r.policy.declared}; ${r.policy.evidence}`);
         return `**✗ ${text}**`;
@@ -85,7 +87,9 @@ function matrixSection(grid: MatrixGrid, patterns: number): string[] {
     '',
     ...(notes.length > 0
       ? ['Not conforming to the declared policy (marked ✗):', '', ...notes.map((n) => `- ${mdCell(n)}`), '']
-      : ['Every cell conforms to the declared policy.', '']),
+      : declared
+        ? ['Every cell conforms to the declared policy.', '']
+        : ['No retry policy declared for this variant: measured only.', '']),
   ];
 }
 

@@ -55,7 +55,7 @@ function upstream(
   };
 }
 
-/** The upstream builds, in the order reports list them (oldest era first, release order within one). */
+/** The upstream builds, in the order reports list them: the COSI-86 build first (the default), then the releases by date. */
 export const BUILTIN_VARIANTS: SidecarVariant[] = [
   upstream(
     'v1alpha1-cosi86',
