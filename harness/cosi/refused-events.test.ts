@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { parseRefusedEventLine, refusedEvents } from './refused-events.ts';
 
 // Two lines of the real COSI-86 sidecar (6a5a12c) log, run with POD_NAMESPACE=cosi-chaos-system.
-const LOG = readFileSync(join(import.meta.dirname, 'testdata', 'sidecar-6a5a12c-refused-events.log'), 'utf8');
+const LOG = readFileSync(join(import.meta.dirname, 'testdata', 'sidecar-6a5a12c-refused-events.txt'), 'utf8');
 const BUCKET =
   'testlongnameforbucketgenerationerrorisexpectedtest-bucketclass24185f7c-9911-4353-a4bf-b808e72a2b1e';
 
