@@ -16,6 +16,7 @@ import {
   userVariant,
 } from '../harness/index.ts';
 import { EXIT, UsageError } from './exit-codes.ts';
+import { listFlag } from './list-flag.ts';
 import { renderMatrixTable } from './matrix-table.ts';
 import { executeSuite } from './run-lifecycle.ts';
 
@@ -29,17 +30,6 @@ export interface MatrixFlags {
   window: string;
   out: string;
   allowUnavailable?: boolean;
-}
-
-function listFlag<T extends string>(flag: string | undefined, all: readonly T[], name: string): T[] {
-  if (!flag) return [...all];
-  const items = flag
-    .split(',')
-    .map((s) => s.trim())
-    .filter(Boolean);
-  for (const i of items)
-    if (!all.includes(i as T)) throw new UsageError(`--${name} "${i}" is not one of ${all.join(', ')}`);
-  return items as T[];
 }
 
 /**

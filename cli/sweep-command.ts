@@ -18,6 +18,7 @@ import {
 } from '../harness/index.ts';
 import { renderSweepJson, renderSweepMarkdown, renderSweepText } from '../reports/index.ts';
 import { EXIT, UsageError } from './exit-codes.ts';
+import { listFlag } from './list-flag.ts';
 import { matrixEnvironmentKey } from './matrix-command.ts';
 import { executeSuite } from './run-lifecycle.ts';
 
@@ -48,18 +49,6 @@ export interface SweepFlags {
   window: string;
   out: string;
   pattern: string;
-}
-
-function listFlag<T extends string>(flag: string | undefined, all: readonly T[], name: string): T[] {
-  if (!flag) return [...all];
-  const items = flag
-    .split(',')
-    .map((s) => s.trim())
-    .filter(Boolean);
-  if (!items.length) throw new UsageError(`--${name} "${flag}" names nothing`);
-  for (const i of items)
-    if (!all.includes(i as T)) throw new UsageError(`--${name} "${i}" is not one of ${all.join(', ')}`);
-  return items as T[];
 }
 
 /**

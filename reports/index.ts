@@ -30,4 +30,4 @@ export {
   writeResults,
 } from './results-file.ts';
 export { fitBackoff, MIN_FIT_POINTS } from './retry-fit.ts';
-export { renderSweepJson, renderSweepMarkdown, renderSweepText, type SweepTable } from './sweep-table.ts';
+export { renderSweepJson, renderSweepMarkdown, renderSweepText } from './sweep-table.ts';

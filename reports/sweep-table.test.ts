@@ -1,11 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import {
-  renderSweepJson,
-  renderSweepMarkdown,
-  renderSweepText,
-  type SweepTable,
-  type SweepTableEntry,
-} from './sweep-table.ts';
+import type { SweepEntry, VersionSweep } from '../harness/results/sweep-results.ts';
+import { renderSweepJson, renderSweepMarkdown, renderSweepText } from './sweep-table.ts';
 
 const V = ['v1alpha1-v0.1.0', 'v1alpha1-cosi86', 'v1alpha2-main'];
 
@@ -17,17 +12,17 @@ function m(variant: string, outcome: 'terminal' | 'unbounded' | 'never-called' |
     attempts: n,
     stillRetryingAtEnd: outcome === 'unbounded',
     sidecarRestarts: outcome === 'crashed' ? 3 : 0,
-  } satisfies SweepTableEntry;
+  } satisfies SweepEntry;
 }
 
-const unavailable: SweepTableEntry = {
+const unavailable: SweepEntry = {
   variant: 'v1alpha1-cosi86',
   status: 'unavailable',
   reason: 'go: module not served | 403',
 };
 
 /** Three releases, four cells: a first terminal, never, a regression with an unmeasured gap, a failed setup. */
-const TABLE: SweepTable = {
+const TABLE: VersionSweep = {
   variants: V,
   patterns: ['always'],
   windowMs: 20_000,
@@ -127,7 +122,7 @@ describe('sweep table', () => {
   });
 
   it('adds a pattern column when the sweep ran both patterns and names cells without a result', () => {
-    const both: SweepTable = {
+    const both: VersionSweep = {
       variants: ['v1alpha2-main'],
       patterns: ['always', 'then-ok'],
       windowMs: 60_000,

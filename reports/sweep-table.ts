@@ -1,44 +1,7 @@
-import type { GrpcCodeName, MatrixCell, Outcome } from '../harness/results/run-results.ts';
+import type { MatrixCell, Outcome } from '../harness/results/run-results.ts';
+import type { SweepEntry, SweepRow, VersionSweep } from '../harness/results/sweep-results.ts';
 import { formatMs } from './format-units.ts';
 import { mdCell } from './markdown-text.ts';
-
-// The sweep's report model, in result types only (reports/ reads nothing else from harness/). The harness's
-// versionSweep returns exactly this shape; the CLI hands one to the other, so the compiler checks they agree.
-
-/** One release's measurement of one cell; only 'measured' entries say anything about the release. */
-export type SweepTableEntry =
-  | {
-      variant: string;
-      status: 'measured';
-      outcome: Exclude<Outcome, 'unavailable'>;
-      attempts: number;
-      stillRetryingAtEnd: boolean;
-      sidecarRestarts: number;
-    }
-  | { variant: string; status: 'unavailable' | 'not-triggered' | 'absent'; reason: string };
-
-/** One rpc x code (x pattern) across the releases, oldest first. */
-export interface SweepTableRow {
-  rpc: MatrixCell['rpc'];
-  code: GrpcCodeName;
-  pattern: MatrixCell['pattern'];
-  entries: SweepTableEntry[];
-  /** Oldest terminal release, or 'never'. */
-  firstTerminal: string;
-  /** Unmeasured releases older than firstTerminal: the true first may be one of them. */
-  unmeasuredBefore: string[];
-  /** Newer releases that call again or crash after firstTerminal. */
-  regressedIn: string[];
-}
-
-/** A version sweep: releases (columns, oldest first), the window, one row per cell. */
-export interface SweepTable {
-  variants: string[];
-  patterns: MatrixCell['pattern'][];
-  windowMs: number;
-  rows: SweepTableRow[];
-  complete: boolean;
-}
 
 const LETTER: Record<Exclude<Outcome, 'unavailable'>, string> = {
   terminal: 'T',
@@ -52,17 +15,17 @@ const LEGEND =
   'T terminal, B bounded, U unbounded (still retrying), N never called, X crashed; number = attempts in the ' +
   'window; - unavailable here, ? not triggered (setup failed), blank = no result';
 
-function entryText(e: SweepTableEntry): string {
+function entryText(e: SweepEntry): string {
   if (e.status === 'measured') return `${LETTER[e.outcome]}${e.attempts}`;
   return e.status === 'unavailable' ? '-' : e.status === 'not-triggered' ? '?' : '';
 }
 
-function cellLabel(r: SweepTableRow, patterns: number): string {
+function cellLabel(r: SweepRow, patterns: number): string {
   return `${r.rpc}/${r.code}${patterns > 1 ? `/${r.pattern}` : ''}`;
 }
 
 /** First-terminal text: the release, then what qualifies it. */
-function firstTerminalText(r: SweepTableRow): string {
+function firstTerminalText(r: SweepRow): string {
   const notes: string[] = [];
   if (r.regressedIn.length) notes.push(`called again in ${r.regressedIn.join(', ')}`);
   if (r.unmeasuredBefore.length)
@@ -81,7 +44,7 @@ function patternText(patterns: MatrixCell['pattern'][]): string {
 }
 
 /** Why entries are missing: unavailable releases once each, other gaps per cell. */
-function unmeasuredNotes(t: SweepTable): string[] {
+function unmeasuredNotes(t: VersionSweep): string[] {
   const notes: string[] = [];
   const unavailable = new Map<string, { reason: string; cells: number }>();
   for (const r of t.rows) {
@@ -104,11 +67,11 @@ function unmeasuredNotes(t: SweepTable): string[] {
   ];
 }
 
-function header(t: SweepTable): string[] {
+function header(t: VersionSweep): string[] {
   return ['RPC', 'Code', ...(t.patterns.length > 1 ? ['Pattern'] : []), ...t.variants, 'First terminal'];
 }
 
-function rowCells(t: SweepTable, r: SweepTableRow): string[] {
+function rowCells(t: VersionSweep, r: SweepRow): string[] {
   return [
     r.rpc,
     r.code,
@@ -118,7 +81,7 @@ function rowCells(t: SweepTable, r: SweepTableRow): string[] {
   ];
 }
 
-function summary(t: SweepTable): string {
+function summary(t: VersionSweep): string {
   const measured = t.rows.flatMap((r) => r.entries).filter((e) => e.status === 'measured').length;
   const total = t.rows.reduce((n, r) => n + r.entries.length, 0);
   return `${measured}/${total} cell x release pairs measured${t.complete ? '' : ' (incomplete)'}`;
@@ -128,7 +91,7 @@ function summary(t: SweepTable): string {
  * The sweep as GitHub-flavoured Markdown (sweep.md): one row per rpc x code, one column per release (oldest
  * first), then the first release in which the cell is terminal. Deterministic.
  */
-export function renderSweepMarkdown(t: SweepTable): string {
+export function renderSweepMarkdown(t: VersionSweep): string {
   const cols = header(t);
   const notes = unmeasuredNotes(t);
   return [
@@ -148,7 +111,7 @@ export function renderSweepMarkdown(t: SweepTable): string {
 }
 
 /** The sweep as the plain-text table the CLI prints: columns padded, legend and gaps below. */
-export function renderSweepText(t: SweepTable): string {
+export function renderSweepText(t: VersionSweep): string {
   const rows = [header(t).map((h) => h.toUpperCase()), ...t.rows.map((r) => rowCells(t, r))];
   const widths = (rows[0] ?? []).map((_, i) => Math.max(...rows.map((row) => (row[i] ?? '').length)));
   const notes = unmeasuredNotes(t);
@@ -168,6 +131,6 @@ export function renderSweepText(t: SweepTable): string {
 }
 
 /** The sweep as JSON (sweep.json): the report model as is, 2-space indented. */
-export function renderSweepJson(t: SweepTable): string {
+export function renderSweepJson(t: VersionSweep): string {
   return `${JSON.stringify(t, null, 2)}\n`;
 }
