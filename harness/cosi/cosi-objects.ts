@@ -26,7 +26,7 @@ export interface AccessRequest {
 
 /** A COSI object as listed by the API (only the fields the harness reads). */
 export interface CosiItem {
-  metadata: { name: string; namespace?: string };
+  metadata: { name: string; namespace?: string; finalizers?: string[] };
   status?: Record<string, unknown>;
 }
 
@@ -41,6 +41,11 @@ export interface CosiObjects {
   bucketAccessClass(r: ClassRequest): KubernetesObject;
   bucketAccess(r: AccessRequest): KubernetesObject;
   claimReady(item: CosiItem): boolean;
+  /**
+   * The controller has put its finalizer on the claim. Deleting a ready claim before that leaves its Bucket behind
+   * (nothing tells the controller to delete it), so a delete is triggered only after it.
+   */
+  claimProtected(item: CosiItem): boolean;
   accessGranted(item: CosiItem): boolean;
   /** The Bucket a claim is bound to, from the claim's status. */
   boundBucketName(claimStatus: Record<string, unknown>): string | undefined;

@@ -41,6 +41,8 @@ export const V1ALPHA1_OBJECTS: CosiObjects = {
     },
   }),
   claimReady: (item) => item.status?.bucketReady === true,
+  claimProtected: (item) =>
+    (item.metadata.finalizers ?? []).includes('cosi.objectstorage.k8s.io/bucketclaim-protection'),
   accessGranted: (item) => item.status?.accessGranted === true,
   boundBucketName: (status) => (typeof status.bucketName === 'string' ? status.bucketName : undefined),
 };

@@ -64,11 +64,12 @@ export function planMatrix(opts: MatrixOptions): Scenario[] {
             : { sequence: [{ times: 3, action: error }, { action: { backend: {} } }] };
         const variants: ScenarioVariant[] = [...opts.policies].map(([variant, policy]) => {
           const declared = declaredFor(policy, code, rpc);
-          return {
-            sidecar: variant,
-            declared,
-            expect: expectationFor(declared, pattern, policy.budget?.minAttemptsRetried ?? 3),
-          };
+          // A variant that never makes this RPC (its code has no call to it) is expected to make none: the
+          // classification above says what it would do if it did.
+          const expect: Expectation = policy.notCalled?.includes(rpc)
+            ? { outcome: 'never-called', attempts: 0 }
+            : expectationFor(declared, pattern, policy.budget?.minAttemptsRetried ?? 3);
+          return { sidecar: variant, declared, expect };
         });
         scenarios.push({
           file: '(matrix)',

@@ -142,7 +142,11 @@ export abstract class ScenarioEnvironment {
   }
 
   /** One read of every claim and access: which claims are ready and which accesses granted, by name. */
-  async readiness(): Promise<{ readyClaims: Set<string>; grantedAccesses: Set<string> }> {
+  async readiness(): Promise<{
+    readyClaims: Set<string>;
+    protectedClaims: Set<string>;
+    grantedAccesses: Set<string>;
+  }> {
     const api = this.api();
     type Item = CosiItem & { metadata: { namespace: string } };
     const claims = (await api.listClusterCustomObject({
@@ -156,6 +160,11 @@ export abstract class ScenarioEnvironment {
       plural: 'bucketaccesses',
     })) as { items: Item[] };
     return {
+      protectedClaims: new Set(
+        claims.items
+          .filter((c) => this.objects.claimProtected(c))
+          .map((c) => `${c.metadata.namespace}/${c.metadata.name}`),
+      ),
       readyClaims: new Set(
         claims.items
           .filter((c) => this.objects.claimReady(c))

@@ -365,8 +365,7 @@ function isUnavailable(err: unknown, v: SidecarVariant): boolean {
 }
 
 // Moves waiting slots on: once the claim's bucket exists, delete the claim / create the access; once the
-// driver has granted the access (an OK grant in its journal: the v0.1.0 sidecar may never mark the
-// BucketAccess granted), delete it. The slot's window opens at its trigger.
+// sidecar has marked the access granted, delete it. The slot's window opens at its trigger.
 async function advanceTriggers(
   live: Slot[],
   envs: ScenarioEnvironment[],
@@ -378,9 +377,11 @@ async function advanceTriggers(
   for (const env of envs)
     ready.set(
       env,
-      await env
-        .readiness()
-        .catch(() => ({ readyClaims: new Set<string>(), grantedAccesses: new Set<string>() })),
+      await env.readiness().catch(() => ({
+        readyClaims: new Set<string>(),
+        protectedClaims: new Set<string>(),
+        grantedAccesses: new Set<string>(),
+      })),
     );
   for (const slot of waiting) {
     const env = slot.env as ScenarioEnvironment;
@@ -389,9 +390,14 @@ async function advanceTriggers(
     const r = ready.get(env);
     const now = Date.now();
     try {
+      const claimKey = `${s.bucketClaim.namespace}/${names.claimName}`;
+      // A claim is deleted once its controller protects it too (v0.1.0's never manages to: only for it, ready is
+      // enough), as a user would delete a provisioned claim; earlier, the Bucket would be left behind unasked.
+      const deletable = r?.protectedClaims.has(claimKey) === true || slot.variant.deviation !== undefined;
       if (
         slot.state === 'waiting-bucket' &&
-        r?.readyClaims.has(`${s.bucketClaim.namespace}/${names.claimName}`)
+        r?.readyClaims.has(claimKey) &&
+        (s.trigger !== 'delete-claim' || deletable)
       ) {
         if (s.trigger === 'delete-claim') {
           await env.deleteClaim(s, slot.variant.name);
@@ -406,7 +412,10 @@ async function advanceTriggers(
       } else if (
         slot.state === 'waiting-grant' &&
         (r?.grantedAccesses.has(`${s.bucketClaim.namespace}/${names.accessName}`) ||
-          journalOf(slot).some((c) => c.rpc === 'grant' && c.code === 'OK'))
+          // v0.1.0 never marks an access granted: only for it, an OK grant in the journal stands in. Any other
+          // sidecar must finish its grant (finalizer, Secret, status) first, or deleting the access skips revoke.
+          (slot.variant.deviation !== undefined &&
+            journalOf(slot).some((c) => c.rpc === 'grant' && c.code === 'OK')))
       ) {
         await env.deleteAccess(s, slot.variant.name);
         Object.assign(slot, { state: 'observing', appliedAt: Date.now(), stateSince: now });
