@@ -203,6 +203,7 @@ export class LocalEnvironment extends ScenarioEnvironment {
         namespace: SYSTEM_NS,
         logDir,
         healthPort: era === 'v1alpha2' ? await port() : undefined,
+        metricsPort: era === 'v1alpha2' ? await port() : undefined,
       });
       cleanup.unshift(() => controller.stop());
       // Only the release that needs it gets help, and its results say so (SidecarVariant.deviation).
@@ -231,6 +232,7 @@ export class LocalEnvironment extends ScenarioEnvironment {
           { mode: 0o600 },
         );
         const healthPort = era === 'v1alpha2' ? await port() : undefined;
+        const metricsPort = era === 'v1alpha2' ? await port() : undefined;
         const launch = () =>
           startSidecar({
             variant: m.variant.name,
@@ -241,6 +243,7 @@ export class LocalEnvironment extends ScenarioEnvironment {
             namespace: sidecarNs,
             logDir,
             healthPort,
+            metricsPort,
           });
         const rt = new VariantRuntime(m.variant, i, driver, launch(), launch);
         runtimes.set(m.variant.name, rt);
