@@ -102,6 +102,8 @@ interface Slot {
   inspected?: { objects: ObjectStatus[]; events: EventSummary[] };
   unavailable?: string;
   problem?: string;
+  /** When the claim was first seen ready (delete scenarios wait for its controller's finalizer too). */
+  readySince?: number;
 }
 
 // Hundreds of matrix cells are set up at once on two cores; a precondition gets this long.
@@ -394,11 +396,9 @@ async function advanceTriggers(
       // A claim is deleted once its controller protects it too (v0.1.0's never manages to: only for it, ready is
       // enough), as a user would delete a provisioned claim; earlier, the Bucket would be left behind unasked.
       const deletable = r?.protectedClaims.has(claimKey) === true || slot.variant.deviation !== undefined;
-      if (
-        slot.state === 'waiting-bucket' &&
-        r?.readyClaims.has(claimKey) &&
-        (s.trigger !== 'delete-claim' || deletable)
-      ) {
+      const ready = slot.state === 'waiting-bucket' && r?.readyClaims.has(claimKey) === true;
+      if (ready) slot.readySince ??= now;
+      if (ready && (s.trigger !== 'delete-claim' || deletable)) {
         if (s.trigger === 'delete-claim') {
           await env.deleteClaim(s, slot.variant.name);
           Object.assign(slot, { state: 'observing', appliedAt: Date.now(), stateSince: now });
@@ -423,8 +423,11 @@ async function advanceTriggers(
         const wasWaitingForGrant = slot.state === 'waiting-grant';
         slot.state = 'precondition-failed';
         slot.problem = wasWaitingForGrant
-          ? 'the driver never granted the BucketAccess, so its deletion (revoke) could not be triggered'
-          : 'the claim never became ready (its bucket was never created), so the RPC could not be triggered';
+          ? 'the sidecar never marked the BucketAccess granted, so its deletion (revoke) could not be triggered'
+          : slot.readySince !== undefined
+            ? "the claim became ready but never got its controller's finalizer (the controller's claim write kept " +
+              "losing to the sidecar's, 409): deleting it would not ask anyone to delete the Bucket"
+            : 'the claim never became ready (its bucket was never created), so the RPC could not be triggered';
       }
     } catch (err) {
       slot.state = 'precondition-failed';
