@@ -1,7 +1,6 @@
 import { resolve } from 'node:path';
 import type { Scenario, SidecarVariant } from '../harness/index.ts';
 import {
-  apiKey,
   builtinMatrixVariants,
   loadPolicy,
   MATRIX_RPCS,
@@ -33,20 +32,17 @@ export interface MatrixFlags {
 }
 
 /**
- * Which control plane a cell runs in; all variants share each one, side by side. Cells are split by RPC (and
- * grant by pattern) because a v0.1 sidecar's API client is rate-limited to 5 requests/s: with every cell in one
- * sidecar, retries that need API reads first (grant) would be paced by that limit, not by the retry policy.
- * grant x AlreadyExists crashes the v0.1 sidecar (nil response dereferenced): those cells get their own, so a
- * crash loop cannot disturb the other cells (nor each other).
+ * Which control plane a cell runs in: one set per variant, split by RPC (and grant by pattern). The v0.1 controller
+ * and sidecars talk to the API through client-go's default 5 requests/s: with every variant's cells in one control
+ * plane, the one controller's limiter (and its claim-write conflicts with the sidecars) decided which cells were
+ * ever set up, not the retry policy. grant x AlreadyExists crashes the v0.1 sidecar (nil response dereferenced):
+ * those cells get their own, so a crash loop cannot disturb the other cells (nor each other).
  */
 export function matrixEnvironmentKey(s: Scenario, v: SidecarVariant): string {
-  // Variants of different releases need their own CRDs and controller: one set of control planes per release.
-  const api = apiKey(v);
   const cell = s.cell;
-  if (!cell) return `${api}/matrix`;
-  if (cell.rpc === 'grant' && cell.code === 'AlreadyExists')
-    return `${api}/grant-crash-isolated-${cell.pattern}`;
-  return `${api}/${cell.rpc === 'grant' ? `grant-${cell.pattern}` : cell.rpc}`;
+  if (!cell) return `${v.name}/matrix`;
+  if (cell.rpc === 'grant' && cell.code === 'AlreadyExists') return `${v.name}/grant-crash-isolated-${cell.pattern}`;
+  return `${v.name}/${cell.rpc === 'grant' ? `grant-${cell.pattern}` : cell.rpc}`;
 }
 
 /**
