@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { ManagedProcess } from '../process/managed-process.ts';
 import type { Era } from '../results/run-results.ts';
+import { managerFlags } from './manager-flags.ts';
 
 export interface ControllerStartOptions {
   /** Names the component and its log file ("controller-v1alpha1-cosi86"). */
@@ -24,12 +25,7 @@ export function controllerCommand(opts: ControllerStartOptions): {
   const env = { POD_NAMESPACE: opts.namespace, KUBECONFIG: opts.kubeconfigPath };
   if (opts.era === 'v1alpha1') return { args: [`--kubeconfig=${opts.kubeconfigPath}`, '--v=5'], env };
   return {
-    args: [
-      `--kubeconfig=${opts.kubeconfigPath}`,
-      `--health-probe-bind-address=127.0.0.1:${opts.healthPort ?? 0}`,
-      opts.metricsPort ? `--metrics-bind-address=127.0.0.1:${opts.metricsPort}` : '--metrics-bind-address=0',
-      '--metrics-secure=false',
-    ],
+    args: managerFlags(opts.kubeconfigPath, opts.healthPort, opts.metricsPort),
     env,
   };
 }

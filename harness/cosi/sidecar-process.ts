@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { ManagedProcess } from '../process/managed-process.ts';
 import type { Era } from '../results/run-results.ts';
+import { managerFlags } from './manager-flags.ts';
 
 export interface SidecarStartOptions {
   /** Variant name, used for the component and log file names. */
@@ -28,12 +29,7 @@ export function sidecarCommand(opts: SidecarStartOptions): { args: string[]; env
     };
   }
   return {
-    args: [
-      `--kubeconfig=${opts.kubeconfigPath}`,
-      `--health-probe-bind-address=127.0.0.1:${opts.healthPort ?? 0}`,
-      opts.metricsPort ? `--metrics-bind-address=127.0.0.1:${opts.metricsPort}` : '--metrics-bind-address=0',
-      '--metrics-secure=false',
-    ],
+    args: managerFlags(opts.kubeconfigPath, opts.healthPort, opts.metricsPort),
     env: {
       COSI_ENDPOINT: `unix://${opts.driverSocket}`,
       POD_NAMESPACE: opts.namespace,
