@@ -41,7 +41,8 @@ export interface MatrixFlags {
 export function matrixEnvironmentKey(s: Scenario, v: SidecarVariant): string {
   const cell = s.cell;
   if (!cell) return `${v.name}/matrix`;
-  if (cell.rpc === 'grant' && cell.code === 'AlreadyExists') return `${v.name}/grant-crash-isolated-${cell.pattern}`;
+  if (cell.rpc === 'grant' && cell.code === 'AlreadyExists')
+    return `${v.name}/grant-crash-isolated-${cell.pattern}`;
   return `${v.name}/${cell.rpc === 'grant' ? `grant-${cell.pattern}` : cell.rpc}`;
 }
 

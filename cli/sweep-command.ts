@@ -1,7 +1,6 @@
 import { writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import {
-  apiKey,
   BUILTIN_VARIANTS,
   inReleaseOrder,
   MATRIX_RPCS,
@@ -12,8 +11,6 @@ import {
   parseDuration,
   planSweep,
   type RunProgress,
-  type Scenario,
-  type SidecarVariant,
   versionSweep,
 } from '../harness/index.ts';
 import { renderSweepJson, renderSweepMarkdown, renderSweepText } from '../reports/index.ts';
@@ -32,15 +29,6 @@ export const SWEEP_PATTERNS: Record<string, readonly MatrixCell['pattern'][]> = 
 // The v1alpha1 sidecars resync every 30 s and cap their backoff at 30 s: in a shorter window a code retried
 // only at the next resync reads as terminal.
 const MIN_TRUSTED_WINDOW_MS = 30_000;
-
-/**
- * The matrix's split (per RPC, grant by pattern, grant x AlreadyExists isolated) with the release's name in place
- * of its apiKey: every release has its own controller, so the groups are the same, and the log dir (which holds
- * the driver's unix socket, at most 107 bytes) stays short; apiKeys of pseudo-versions run past that limit.
- */
-export function sweepEnvironmentKey(s: Scenario, v: SidecarVariant): string {
-  return `${v.name}${matrixEnvironmentKey(s, v).slice(apiKey(v).length)}`;
-}
 
 export interface SweepFlags {
   codes?: string;
@@ -93,7 +81,7 @@ export async function sweepCommand(
     windowMs,
     outDir,
     progress,
-    environmentKey: sweepEnvironmentKey,
+    environmentKey: matrixEnvironmentKey,
   });
   const sweep = versionSweep(run.results, names);
   await writeFile(join(outDir, 'sweep.md'), renderSweepMarkdown(sweep));

@@ -33,7 +33,6 @@ export { ScenarioError } from './scenarios/scenario-error.ts';
 export { discoverScenarioFiles, loadScenarioFile } from './scenarios/scenario-loader.ts';
 export type { Scenario } from './scenarios/scenario-types.ts';
 export {
-  apiKey,
   BUILTIN_VARIANTS,
   eraDefaults,
   type SidecarVariant,

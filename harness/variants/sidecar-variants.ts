@@ -123,11 +123,6 @@ export function sameApi(a: SidecarVariant, b: SidecarVariant): boolean {
   return a.crds.module === b.crds.module && a.crds.version === b.crds.version && a.era === b.era;
 }
 
-/** Names the API a variant needs (era, CRDs, controller): variants with the same key can share a control plane. */
-export function apiKey(v: SidecarVariant): string {
-  return `${v.era}-${v.controller.name}-${v.controller.version}`;
-}
-
 /** Variant names accepted by `--sidecar`: an era selects all of its variants. */
 export function selectVariants(
   selector: string | undefined,
