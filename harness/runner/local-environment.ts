@@ -294,13 +294,6 @@ export class LocalEnvironment extends ScenarioEnvironment {
     );
   }
 
-  /** The controller's and each sidecar's log files, for the results. */
-  logFiles(): Record<string, string> {
-    const files: Record<string, string> = { controller: this.controller.spec.logFile };
-    for (const [name, rt] of this.runtimes) files[`sidecar ${name}`] = rt.sidecar.spec.logFile;
-    return files;
-  }
-
   async stop(): Promise<void> {
     const errors: unknown[] = [];
     // In parallel: each sidecar may use its whole SIGTERM grace period.

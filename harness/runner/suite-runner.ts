@@ -49,12 +49,6 @@ export type SidecarResolver = (
   progress: (p: string, d: string) => void,
 ) => Promise<{ path: string; component: ComponentVersion }>;
 
-/** Resolves a variant's controller binary (its release's, built once and shared); throws when it cannot. */
-export type ControllerResolver = (
-  v: SidecarVariant,
-  progress: (p: string, d: string) => void,
-) => Promise<{ path: string; component: ComponentVersion }>;
-
 export interface SuiteOptions {
   scenarios: Scenario[];
   loadErrors?: LoadError[];
@@ -77,8 +71,6 @@ export interface SuiteOptions {
   backend?: RunResults['backend'];
   /** How to get each variant's binary; defaults to building its recipe. */
   resolveSidecar?: SidecarResolver;
-  /** How to get each variant's controller; defaults to building its recipe (cluster backends deploy their own). */
-  resolveController?: ControllerResolver;
   progress?: RunProgress;
   /** Aborts the run (Ctrl-C): everything started is stopped, partial results are returned. */
   signal?: AbortSignal;
@@ -152,11 +144,6 @@ const defaultResolver: SidecarResolver = async (v, progress) => {
   return { path: bin.path, component: { ...bin.component, name: `sidecar ${v.name}` } };
 };
 
-const defaultControllerResolver: ControllerResolver = async (v, progress) => {
-  const bin = await provisionBinary(v.controller, { progress });
-  return { path: bin.path, component: { ...bin.component, name: `controller ${v.controller.origin}` } };
-};
-
 /**
  * Runs every scenario against every selected variant in one time window: builds what is missing, starts the
  * environments, applies all objects, triggers each scenario's RPC, watches the driver journals, and returns
@@ -183,11 +170,6 @@ export async function runSuite(opts: SuiteOptions): Promise<RunResults> {
     if (p !== 'go') progress?.phase('build', d);
   };
   const resolve = opts.resolveSidecar ?? defaultResolver;
-  const resolveController =
-    opts.resolveController ??
-    ((opts.backend ?? 'local') === 'local'
-      ? defaultControllerResolver
-      : async () => ({ path: '', component: { name: '', version: '', source: '' } }));
 
   try {
     const backend = opts.backend ?? 'local';
@@ -207,15 +189,17 @@ export async function runSuite(opts: SuiteOptions): Promise<RunResults> {
       try {
         progress?.phase('build', `sidecar ${v.name}`);
         const bin = await resolve(v, buildProgress);
-        progress?.phase('build', `controller of ${v.name}`);
-        const ctl = await resolveController(v, buildProgress);
         components.push(bin.component);
-        if (
-          ctl.component.name &&
-          !components.some((c) => c.path === ctl.path && c.name === ctl.component.name)
-        )
-          components.push(ctl.component);
-        members.push({ variant: v, sidecarBinary: bin.path, controllerBinary: ctl.path });
+        // Cluster backends deploy their controller themselves; locally it is built once per release and shared.
+        let controllerBinary = '';
+        if (backend === 'local') {
+          progress?.phase('build', `controller of ${v.name}`);
+          const ctl = await provisionBinary(v.controller, { progress: buildProgress });
+          const name = `controller ${v.controller.origin}`;
+          if (!components.some((c) => c.name === name)) components.push({ ...ctl.component, name });
+          controllerBinary = ctl.path;
+        }
+        members.push({ variant: v, sidecarBinary: bin.path, controllerBinary });
       } catch (err) {
         if (!isUnavailable(err, v)) throw err;
         unavailable.set(v.name, unavailableReason(err));
