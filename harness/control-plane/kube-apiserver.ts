@@ -6,6 +6,12 @@ import { ManagedProcess } from '../process/managed-process.ts';
 import { waitForReady } from '../process/wait-for.ts';
 import type { ControlPlaneSecrets } from './service-account-keys.ts';
 
+/** Where the API server writes its audit log, and with which policy (harness/witnesses/audit-policy.yaml). */
+export interface ApiServerAudit {
+  policyFile: string;
+  logFile: string;
+}
+
 /** A started kube-apiserver on a loopback port, RBAC on, TokenRequest enabled. */
 export class KubeApiServer {
   private constructor(
@@ -22,6 +28,7 @@ export class KubeApiServer {
     etcdUrl: string,
     secrets: ControlPlaneSecrets,
     readyTimeoutMs = 120_000,
+    audit?: ApiServerAudit,
   ): Promise<KubeApiServer> {
     const port = await reservePort();
     const certDir = join(workDir, 'apiserver-certs');
@@ -45,6 +52,7 @@ export class KubeApiServer {
         // One process on two cores: fairness queues only add latency here.
         '--enable-priority-and-fairness=false',
         '--v=1',
+        ...(audit ? auditFlags(audit) : []),
       ],
       logFile: join(workDir, 'kube-apiserver.log'),
     });
@@ -78,6 +86,19 @@ export class KubeApiServer {
     await this.proc.stop();
     this.port.release();
   }
+}
+
+// blocking (the log backend's default, named so it stays so): each event is written before the request returns, so
+// the file is complete when a window closes (batch buffers up to 1 s); blocking-strict would fail the sidecar's own
+// requests when a write fails. Rotation is pushed out of reach: a witness reads one file.
+function auditFlags(audit: ApiServerAudit): string[] {
+  return [
+    `--audit-policy-file=${audit.policyFile}`,
+    `--audit-log-path=${audit.logFile}`,
+    '--audit-log-format=json',
+    '--audit-log-mode=blocking',
+    '--audit-log-maxsize=1048576',
+  ];
 }
 
 async function httpsGet(url: string, token: string, agent: Agent): Promise<string> {

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
 import { Etcd } from './etcd.ts';
-import { KubeApiServer } from './kube-apiserver.ts';
+import { type ApiServerAudit, KubeApiServer } from './kube-apiserver.ts';
 import { renderKubeconfig } from './kubeconfig.ts';
 import { writeControlPlaneSecrets } from './service-account-keys.ts';
 
@@ -14,6 +14,8 @@ export interface LocalControlPlaneOptions {
   workDir?: string;
   /** Keep workDir on stop (logs for a failed run). */
   keepWorkDir?: boolean;
+  /** Write a kube-apiserver audit log (the witnesses' record of every write); off when unset. */
+  audit?: ApiServerAudit;
 }
 
 /**
@@ -41,7 +43,14 @@ export class LocalControlPlane {
     let etcd: Etcd | undefined;
     try {
       etcd = await Etcd.start(opts.etcdBinary, workDir);
-      const api = await KubeApiServer.start(opts.apiServerBinary, workDir, etcd.clientUrl, secrets);
+      const api = await KubeApiServer.start(
+        opts.apiServerBinary,
+        workDir,
+        etcd.clientUrl,
+        secrets,
+        undefined,
+        opts.audit,
+      );
       const adminKubeconfigPath = join(workDir, 'admin.kubeconfig');
       await writeFile(
         adminKubeconfigPath,
