@@ -70,6 +70,8 @@ export interface CompiledRule {
   name: string;
   priority: number;
   order: number;
+  // The conditions as written; RuleIndex files the rule by them.
+  match: RuleMatchSpec;
   matches: (call: CallContext) => boolean;
   action: ActionSpec;
 }
