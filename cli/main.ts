@@ -31,6 +31,8 @@ async function main(argv: string[]): Promise<number> {
   const program = new Command('cosi-chaos')
     .description('Mock COSI driver and chaos harness: counts how often the real COSI sidecar retries')
     .exitOverride()
+    // Options belong to the command they follow: `report compare A B --format pr` is compare's --format.
+    .enablePositionalOptions()
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
   let code: number = EXIT.ok;
 
@@ -116,20 +118,42 @@ async function main(argv: string[]): Promise<number> {
   const report = program
     .command('report')
     .description('regenerate a report from results JSON, or compare two runs')
+    .enablePositionalOptions()
     .argument('[results]', 'results JSON written by run')
-    .option('--format <format>', 'md, junit, html or json', 'md')
-    .option('--output <file>', 'write to a file instead of stdout')
+    .option(
+      '--format <format>',
+      'md, junit, html, json, or issue (a GitHub issue body for an upstream bug)',
+      'md',
+    )
+    .option('--output <file>', 'write to a file instead of stdout (issue: the timeline SVG goes beside it)')
+    .option('--scenario <name>', 'issue: the scenario to report (default: the first one still retrying)')
+    .option(
+      '--logs <dir>',
+      "issue: the run's logs folder, for the sidecar log excerpt (default: logs/ beside the results)",
+    )
     .action(async (file: string | undefined, flags) => {
       if (!file) throw new UsageError('report needs a results JSON file (or: report compare A.json B.json)');
       code = await reportCommand(file, flags, out);
     });
   report
     .command('compare')
-    .description('what changed between two runs')
-    .argument('<a>', 'earlier results JSON')
-    .argument('<b>', 'later results JSON')
-    .action(async (a: string, b: string) => {
-      code = await compareCommand(a, b, out);
+    .description(
+      'what changed between two runs, or (--format pr) a patched variant against upstream, cell by cell',
+    )
+    .argument('<a>', 'earlier (pr: base, upstream) results JSON')
+    .argument('<b>', 'later (pr: patched) results JSON; may be the same matrix file')
+    .option('--format <format>', 'md, or pr (evidence for a fix PR)', 'md')
+    .option('--output <file>', 'write to a file instead of stdout')
+    .option(
+      '--base-variant <name>',
+      'pr: variant of A to compare (default: its only one, or upstream-v1alpha1)',
+    )
+    .option(
+      '--patched-variant <name>',
+      'pr: variant of B to compare (default: its only one other than the base)',
+    )
+    .action(async (a: string, b: string, flags) => {
+      code = await compareCommand(a, b, flags, out);
     });
 
   program

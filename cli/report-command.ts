@@ -1,34 +1,142 @@
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
+import { arch, platform } from 'node:os';
+import { basename, dirname, extname, isAbsolute, join, relative, resolve } from 'node:path';
+import type { RunResults } from '../harness/index.ts';
 import {
+  comparePr,
   compareResults,
+  issueSubject,
+  PrComparisonError,
   type ReportFormat,
   readResults,
   renderComparisonMarkdown,
+  renderIssueReport,
+  renderPrComparisonMarkdown,
   renderReport,
+  type SidecarLogExcerpt,
+  sidecarLogExcerpt,
+  timelineSvgDocument,
 } from '../reports/index.ts';
 import { UsageError } from './exit-codes.ts';
 
-const FORMATS: ReportFormat[] = ['md', 'junit', 'html', 'json'];
+const FORMATS = ['md', 'junit', 'html', 'json', 'issue'] as const;
+const COMPARE_FORMATS = ['md', 'pr'] as const;
 
-/** `cosi-chaos report RESULTS.json --format md|junit|html|json [--output FILE]`. */
+export interface ReportFlags {
+  format: string;
+  output?: string;
+  /** issue: which scenario of the results the issue is about (default: the first one still retrying). */
+  scenario?: string;
+  /** issue: the run's logs folder (default: logs/ beside the results file). */
+  logs?: string;
+}
+
+export interface CompareFlags {
+  format: string;
+  output?: string;
+  baseVariant?: string;
+  patchedVariant?: string;
+}
+
+async function emit(text: string, output: string | undefined, log: (s: string) => void): Promise<void> {
+  if (output) await writeFile(output, text.endsWith('\n') ? text : `${text}\n`);
+  else log(text.trimEnd());
+}
+
+/** The scenario file as a reproduce command names it: relative to here when it is below here. */
+async function scenarioFile(file: string): Promise<{ path: string; text?: string; missing?: string }> {
+  const absolute = resolve(file);
+  const rel = relative(process.cwd(), absolute);
+  const path = rel && !rel.startsWith('..') && !isAbsolute(rel) ? rel : absolute;
+  try {
+    return { path, text: await readFile(absolute, 'utf8') };
+  } catch (e) {
+    return {
+      path,
+      missing: `not readable here (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`,
+    };
+  }
+}
+
+async function issueReport(file: string, results: RunResults, flags: ReportFlags, log: (s: string) => void) {
+  const subject = issueSubject(results, flags.scenario);
+  if (!subject) {
+    const names = [...new Set(results.scenarios.map((r) => r.scenario))];
+    throw new UsageError(
+      `${file}: ${flags.scenario ? `no scenario "${flags.scenario}"` : 'no results'}; scenarios: ${names.join(', ') || '(none)'}`,
+    );
+  }
+  const logsDir = flags.logs ?? join(dirname(file), 'logs');
+  const logs = new Map<string, SidecarLogExcerpt>();
+  for (const r of subject) logs.set(r.variant, await sidecarLogExcerpt(logsDir, r));
+  // The SVG goes into a file beside the body (GitHub strips inline SVG): only when there is a folder to write to.
+  let timelineFile: string | undefined;
+  if (flags.output) {
+    timelineFile = `${basename(flags.output, extname(flags.output))}.timeline.svg`;
+    await writeFile(join(dirname(flags.output), timelineFile), timelineSvgDocument(subject));
+  }
+  const report = renderIssueReport(
+    results,
+    {
+      scenarioFile: await scenarioFile((subject[0] as (typeof subject)[number]).file),
+      logs,
+      timelineFile,
+      renderedOn: `${platform()}/${arch()}, Node ${process.version}`,
+    },
+    flags.scenario,
+  );
+  if (!report) throw new UsageError(`${file}: no results for the issue`);
+  await emit(report.markdown, flags.output, log);
+}
+
+/** `cosi-chaos report RESULTS.json --format md|junit|html|json|issue [--output FILE]`. */
 export async function reportCommand(
   file: string,
-  flags: { format: string; output?: string },
+  flags: ReportFlags,
   log: (s: string) => void,
 ): Promise<number> {
-  if (!FORMATS.includes(flags.format as ReportFormat)) {
+  if (!(FORMATS as readonly string[]).includes(flags.format)) {
     throw new UsageError(`--format must be one of ${FORMATS.join(', ')}, not "${flags.format}"`);
   }
   const results = await readResults(file);
+  if (flags.format === 'issue') {
+    await issueReport(file, results, flags, log);
+    return 0;
+  }
   const text = renderReport(results, flags.format as ReportFormat);
   if (flags.output) await writeFile(flags.output, text);
   else log(text.trimEnd());
   return 0;
 }
 
-/** `cosi-chaos report compare A.json B.json`: what changed between two runs. */
-export async function compareCommand(a: string, b: string, log: (s: string) => void): Promise<number> {
-  const comparison = compareResults(await readResults(a), await readResults(b));
-  log(renderComparisonMarkdown(comparison).trimEnd());
+/**
+ * `cosi-chaos report compare A.json B.json [--format md|pr]`: md, what changed between two runs; pr, the
+ * patched variant of B against the upstream variant of A, cell by cell (A and B may be the same matrix file).
+ */
+export async function compareCommand(
+  a: string,
+  b: string,
+  flags: CompareFlags,
+  log: (s: string) => void,
+): Promise<number> {
+  if (!(COMPARE_FORMATS as readonly string[]).includes(flags.format)) {
+    throw new UsageError(`--format must be one of ${COMPARE_FORMATS.join(', ')}, not "${flags.format}"`);
+  }
+  const before = await readResults(a);
+  const after = await readResults(b);
+  if (flags.format === 'md') {
+    await emit(renderComparisonMarkdown(compareResults(before, after)), flags.output, log);
+    return 0;
+  }
+  try {
+    const comparison = comparePr(before, after, {
+      baseVariant: flags.baseVariant,
+      patchedVariant: flags.patchedVariant,
+    });
+    await emit(renderPrComparisonMarkdown(comparison), flags.output, log);
+  } catch (e) {
+    if (e instanceof PrComparisonError) throw new UsageError(`${a} vs ${b}: ${e.message}`);
+    throw e;
+  }
   return 0;
 }

@@ -8,9 +8,27 @@ export {
   type ResultPresence,
 } from './compare.ts';
 export { renderComparisonMarkdown } from './comparison-markdown.ts';
+export { type ComponentProvenance, componentProvenance } from './component-provenance.ts';
 export { renderHtml } from './html-report.ts';
+export {
+  type IssueReport,
+  type IssueReportContext,
+  issueSubject,
+  issueTitle,
+  renderIssueReport,
+  witnessAgreement,
+} from './issue-report.ts';
 export { renderJunit } from './junit-report.ts';
 export { renderMarkdown } from './markdown-report.ts';
+export {
+  comparePr,
+  type PrCellPair,
+  type PrComparison,
+  PrComparisonError,
+  type PrVariantChoice,
+  pickVariants,
+} from './pr-comparison.ts';
+export { prVerdictLines, renderPrComparisonMarkdown } from './pr-comparison-markdown.ts';
 export {
   createProgressReporter,
   type ProgressReporter,
@@ -30,4 +48,14 @@ export {
   writeResults,
 } from './results-file.ts';
 export { fitBackoff, MIN_FIT_POINTS } from './retry-fit.ts';
+export {
+  type ExcerptOptions,
+  excerptAround,
+  type LogWindow,
+  logLineTime,
+  type SidecarLogExcerpt,
+  sidecarLogExcerpt,
+} from './sidecar-log-excerpt.ts';
 export { renderSweepJson, renderSweepMarkdown, renderSweepText } from './sweep-table.ts';
+export { textTimeline } from './text-timeline.ts';
+export { timelineSvgDocument } from './timeline-svg-file.ts';
