@@ -43,6 +43,10 @@ async function main(argv: string[]): Promise<number> {
     .option('--sidecar <variant|era|path>', 'v1alpha1, v1alpha2, a variant name, or a sidecar binary')
     .addOption(new Option('--era <era>', 'era of a --sidecar binary').choices(['v1alpha1', 'v1alpha2']))
     .option('--window <duration>', "observation window, overrides each scenario's (e.g. 60s)")
+    .option(
+      '--full',
+      'wait out every window instead of deciding each pair as soon as it is certain (the long measurement the fitted backoff and projection need)',
+    )
     .option('--out <dir>', 'results and logs directory', 'results')
     .option('--strict', 'count skipped (unavailable) variants as failures')
     .addOption(
@@ -83,6 +87,7 @@ async function main(argv: string[]): Promise<number> {
     .option('--codes <codes>', 'comma-separated gRPC codes (default: all 16 non-OK codes)')
     .option('--rpcs <rpcs>', 'comma-separated RPCs (default: create,delete,grant,revoke)')
     .option('--window <duration>', 'observation window', '60s')
+    .option('--full', 'wait out every window instead of deciding each cell as soon as it is certain')
     .option('--out <dir>', 'results and logs directory', 'results/matrix')
     .option('--allow-unavailable', 'do not count variants that cannot be built here as non-conforming')
     .action(async (flags) => {

@@ -27,6 +27,7 @@ export interface MatrixFlags {
   codes?: string;
   rpcs?: string;
   window: string;
+  full?: boolean;
   out: string;
   allowUnavailable?: boolean;
 }
@@ -97,6 +98,7 @@ export async function matrixCommand(
     scenarios,
     variants,
     windowMs,
+    full: flags.full === true,
     outDir: resolve(flags.out),
     progress,
     environmentKey: matrixEnvironmentKey,

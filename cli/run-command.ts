@@ -20,6 +20,7 @@ export interface RunFlags extends BackendFlags {
   sidecar?: string;
   era?: string;
   window?: string;
+  full?: boolean;
   out: string;
   strict?: boolean;
 }
@@ -96,6 +97,7 @@ export async function runCommand(
     loadErrors,
     variants,
     windowMs,
+    full: flags.full === true,
     outDir,
     progress,
     ...backend.suite,

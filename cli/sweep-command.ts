@@ -79,6 +79,8 @@ export async function sweepCommand(
     scenarios: planSweep({ codes, rpcs, patterns, windowMs, variants: names }),
     variants,
     windowMs,
+    // The sweep's table is each cell's behaviour over the whole window (first terminal release): never decided early.
+    full: true,
     outDir,
     progress,
     environmentKey: matrixEnvironmentKey,

@@ -1,4 +1,7 @@
+import { access, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { execa } from 'execa';
+import { cacheRoot } from './cache-dir.ts';
 
 /**
  * Environment for every go command the harness runs: the user's own (GOPROXY, GONOSUMDB, GOPRIVATE, GOFLAGS,
@@ -50,18 +53,51 @@ export function checksumHint(output: string): string | undefined {
   );
 }
 
-/** Downloads a module version through the user's Go module proxy (once; the module cache keeps it). */
+/**
+ * Downloads a module version through the user's Go module proxy (once; the module cache keeps it). Where it went
+ * is remembered beside the built binaries, so a warm run starts no go command at all (a module cache that was
+ * cleaned since is noticed and asked again).
+ */
 export async function goModDownload(
   module: string,
   version: string,
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<DownloadedModule> {
-  const res = await execa('go', ['mod', 'download', '-json', `${module}@${version}`], {
+  const key = `${module}@${version}`;
+  const known = (await readLocations(env))[key];
+  if (known && (await exists(known.goMod)) && (await exists(known.dir))) return known;
+  const res = await execa('go', ['mod', 'download', '-json', key], {
     reject: false,
     env: goEnv(env),
     extendEnv: false,
   });
   const info = JSON.parse(res.stdout || '{}') as { Dir?: string; GoMod?: string; Error?: string };
   if (!info.Dir || !info.GoMod) throw new ModuleDownloadError(module, version, info.Error ?? res.stderr);
-  return { dir: info.Dir, goMod: info.GoMod };
+  const found = { dir: info.Dir, goMod: info.GoMod };
+  await rememberLocation(env, key, found).catch(() => {});
+  return found;
+}
+
+const locationsFile = (env: NodeJS.ProcessEnv) => join(cacheRoot(env), 'module-locations.json');
+
+async function readLocations(env: NodeJS.ProcessEnv): Promise<Record<string, DownloadedModule>> {
+  try {
+    return JSON.parse(await readFile(locationsFile(env), 'utf8')) as Record<string, DownloadedModule>;
+  } catch {
+    return {};
+  }
+}
+
+// Read-modify-write of a small file; concurrent runs can at worst forget an entry, which costs one go command.
+async function rememberLocation(env: NodeJS.ProcessEnv, key: string, m: DownloadedModule): Promise<void> {
+  const all = { ...(await readLocations(env)), [key]: m };
+  await mkdir(dirname(locationsFile(env)), { recursive: true });
+  await writeFile(locationsFile(env), `${JSON.stringify(all, null, 1)}\n`);
+}
+
+async function exists(path: string): Promise<boolean> {
+  return access(path).then(
+    () => true,
+    () => false,
+  );
 }

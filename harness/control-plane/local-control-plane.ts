@@ -16,6 +16,8 @@ export interface LocalControlPlaneOptions {
   keepWorkDir?: boolean;
   /** Write a kube-apiserver audit log (the witnesses' record of every write); off when unset. */
   audit?: ApiServerAudit;
+  /** Told when etcd and then kube-apiserver are ready (a run's phase timings). */
+  onPhase?: (phase: 'etcd ready' | 'kube-apiserver ready') => void;
 }
 
 /**
@@ -43,6 +45,7 @@ export class LocalControlPlane {
     let etcd: Etcd | undefined;
     try {
       etcd = await Etcd.start(opts.etcdBinary, workDir);
+      opts.onPhase?.('etcd ready');
       const api = await KubeApiServer.start(
         opts.apiServerBinary,
         workDir,
@@ -51,6 +54,7 @@ export class LocalControlPlane {
         undefined,
         opts.audit,
       );
+      opts.onPhase?.('kube-apiserver ready');
       const adminKubeconfigPath = join(workDir, 'admin.kubeconfig');
       await writeFile(
         adminKubeconfigPath,

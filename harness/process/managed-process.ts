@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { closeSync, openSync, readFileSync } from 'node:fs';
+import { closeSync, openSync, readdirSync, readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ProcessStartError } from './process-errors.ts';
 
@@ -17,6 +17,28 @@ const WATCHDOG = [
   'kill "$reader" 2>/dev/null',
   'exit "$rc"',
 ].join('\n');
+
+// Processes of a group that are not zombies, from /proc (Linux); -1 where /proc cannot say.
+function livingMembers(pgid: number): number {
+  let pids: string[];
+  try {
+    pids = readdirSync('/proc').filter((d) => /^\d+$/.test(d));
+  } catch {
+    return -1;
+  }
+  let living = 0;
+  for (const pid of pids) {
+    try {
+      // "pid (comm) state ppid pgrp ...": comm may hold spaces and parentheses, so split after its last ')'.
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const [state, , pgrp] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      if (Number(pgrp) === pgid && state !== 'Z' && state !== 'X') living++;
+    } catch {
+      // exited while listing
+    }
+  }
+  return living;
+}
 
 export interface ProcessSpec {
   /** Component name used in errors and logs ("etcd", "sidecar/upstream-v1alpha1"). */
@@ -101,14 +123,18 @@ export class ManagedProcess {
     }
   }
 
-  /** True while any process of the group is alive. */
+  /**
+   * True while any process of the group is alive. A killed child whose parent (the watchdog) is gone stays in the
+   * group as a zombie until init reaps it, which some container inits do only every second or two: where /proc
+   * exists, zombies do not count.
+   */
   groupAlive(): boolean {
     try {
       process.kill(-this.pgid, 0);
-      return true;
     } catch {
       return false;
     }
+    return livingMembers(this.pgid) !== 0;
   }
 
   /** SIGTERM to the group, SIGKILL after `graceMs`; resolves when no process of the group remains. */

@@ -125,6 +125,22 @@ export interface ScenarioResult {
   verdictReason: string;
   cell?: MatrixCell;
   policy?: PolicyCheck;
+  /** When and on what evidence the outcome was decided (absent in results written before decisions existed). */
+  decision?: OutcomeDecisionRecord;
+  /** When each phase was reached, ms since the harness process started (binaries resolved ... verdict). */
+  phases?: Record<string, number>;
+}
+
+/** How a scenario x variant's outcome was decided: by the window closing, or early on stated evidence. */
+export interface OutcomeDecisionRecord {
+  /** Before the window closed. */
+  early: boolean;
+  /** Milliseconds after the trigger. */
+  atMs: number;
+  /** window: the window closed; budget: more attempts than expected; retrying: still backing off beyond every
+   * declared budget; quiet: stopped for longer than the era's retry sources would wait. */
+  basis: 'window' | 'budget' | 'retrying' | 'quiet';
+  evidence: string;
 }
 
 export interface ComponentVersion {
@@ -147,6 +163,8 @@ export interface RunResults {
   finishedAt: string;
   backend: 'local' | 'kind' | 'existing';
   windowMs: number;
+  /** Scenario x variant pairs were decided as soon as certain (each result's `decision` says how); absent: --full. */
+  earlyDecisions?: boolean;
   components: ComponentVersion[];
   scenarios: ScenarioResult[];
   loadErrors: LoadError[];

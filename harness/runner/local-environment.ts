@@ -51,6 +51,8 @@ export class VariantRuntime implements VariantHandle {
     readonly driver: MockDriverProcess,
     public sidecar: ManagedProcess,
     private readonly launch: () => ManagedProcess,
+    /** The v1alpha2 sidecar's plain-HTTP Prometheus endpoint on 127.0.0.1. */
+    readonly metricsUrl?: string,
   ) {
     this.supervision = this.supervise();
   }
@@ -101,6 +103,8 @@ export interface LocalEnvironmentOptions {
    * (which go to `default`) are refused unless this is `default`.
    */
   sidecarNamespace?: string;
+  /** Told as each phase of the start is reached (etcd ready, kube-apiserver ready, CRDs established, ...). */
+  mark?: (phase: string) => void;
 }
 
 /**
@@ -149,12 +153,30 @@ export class LocalEnvironment extends ScenarioEnvironment {
     await rm(logDir, { recursive: true, force: true });
     await mkdir(logDir, { recursive: true });
     const label = members.map((m) => m.variant.name).join(', ');
+    // The mock drivers need no cluster: they start (a Node process each, seconds on two cores) while it does.
+    const driverStarts = members.map((m) =>
+      MockDriverProcess.start({
+        id: m.variant.name,
+        driverName: driverNameFor(m.variant.name),
+        rules: scopedRules(scenarios, m.variant.name),
+        workDir: logDir,
+      }),
+    );
+    // Awaited later; a failure meanwhile must not count as an unhandled rejection.
+    for (const d of driverStarts) d.catch(() => {});
+    const stopDrivers = async () => {
+      await Promise.all(driverStarts.map((d) => d.then((x) => x.stop()).catch(() => {})));
+    };
     progress?.(`${label}: starting etcd and kube-apiserver`);
     const cp = await LocalControlPlane.start({
       etcdBinary: bins.etcd,
       apiServerBinary: bins.kubeApiServer,
       workDir: logDir,
       keepWorkDir: true,
+      onPhase: opts.mark,
+    }).catch(async (err: unknown) => {
+      await stopDrivers();
+      throw err;
     });
     const ports: PortReservation[] = [];
     const port = async (): Promise<number> => {
@@ -163,6 +185,7 @@ export class LocalEnvironment extends ScenarioEnvironment {
       return r.port;
     };
     const cleanup: (() => Promise<void>)[] = [
+      stopDrivers,
       () => cp.stop(),
       async () => {
         for (const r of ports) r.release();
@@ -174,6 +197,7 @@ export class LocalEnvironment extends ScenarioEnvironment {
         `${label}: installing ${era} CRDs (${first.variant.crds.module}@${first.variant.crds.version})`,
       );
       await installCrds(admin, await crdManifests(first.variant.crds));
+      opts.mark?.('CRDs established');
       const namespaces = new Set([SYSTEM_NS, sidecarNs, ...scenarios.map((s) => s.bucketClaim.namespace)]);
       await applyObjects(
         admin,
@@ -217,13 +241,7 @@ export class LocalEnvironment extends ScenarioEnvironment {
       const runtimes = new Map<string, VariantRuntime>();
       for (const [i, m] of members.entries()) {
         progress?.(`${m.variant.name}: starting mock driver and sidecar`);
-        const driver = await MockDriverProcess.start({
-          id: m.variant.name,
-          driverName: driverNameFor(m.variant.name),
-          rules: scopedRules(scenarios, m.variant.name),
-          workDir: logDir,
-        });
-        cleanup.unshift(() => driver.stop());
+        const driver = await (driverStarts[i] as Promise<MockDriverProcess>);
         const sa = `cosi-sidecar-${i}`;
         const kubeconfig = join(logDir, `sidecar-${m.variant.name}.kubeconfig`);
         await writeFile(
@@ -245,12 +263,20 @@ export class LocalEnvironment extends ScenarioEnvironment {
             healthPort,
             metricsPort,
           });
-        const rt = new VariantRuntime(m.variant, i, driver, launch(), launch);
+        const rt = new VariantRuntime(
+          m.variant,
+          i,
+          driver,
+          launch(),
+          launch,
+          metricsPort ? `http://127.0.0.1:${metricsPort}/metrics` : undefined,
+        );
         runtimes.set(m.variant.name, rt);
         cleanup.unshift(() => rt.stop());
       }
       const env = new LocalEnvironment(cp, controller, assist, runtimes, logDir, sidecarNs, objects, ports);
       for (const rt of runtimes.values()) await env.waitForSidecar(rt);
+      opts.mark?.('controller and sidecars ready');
       return env;
     } catch (err) {
       for (const c of cleanup) await c().catch(() => {});

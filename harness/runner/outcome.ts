@@ -5,6 +5,8 @@ export interface OutcomeInput {
   /** Milliseconds from objects applied to the end of observation. */
   observedMs: number;
   sidecarRestarts: number;
+  /** The outcome decider saw the sidecar quiet for longer than its era's retry sources would wait. */
+  stopped?: boolean;
 }
 
 export interface OutcomeResult {
@@ -27,7 +29,10 @@ export function classifyAttempts(input: OutcomeInput): OutcomeResult {
   const quietMs = input.observedMs - last.offsetMs;
   const lastInterval = intervalsMs.at(-1) ?? 0;
   const stillRetryingAtEnd =
-    last.code !== 'OK' && attempts.length > 1 && quietMs < Math.max(2 * lastInterval, MIN_QUIET_MS);
+    !input.stopped &&
+    last.code !== 'OK' &&
+    attempts.length > 1 &&
+    quietMs < Math.max(2 * lastInterval, MIN_QUIET_MS);
   if (stillRetryingAtEnd) return { outcome: 'unbounded', stillRetryingAtEnd, intervalsMs };
   return { outcome: attempts.length === 1 ? 'terminal' : 'bounded', stillRetryingAtEnd: false, intervalsMs };
 }

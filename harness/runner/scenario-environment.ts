@@ -36,6 +36,8 @@ export interface VariantHandle {
   readonly restartTimes: number[];
   /** The sidecar's log file, where the harness can read it (local processes). */
   readonly sidecarLogFile?: string;
+  /** The sidecar's Prometheus endpoint (v1alpha2), where the harness can reach it. */
+  readonly metricsUrl?: string;
 }
 
 /** Names of a scenario's objects for one variant; several variants share a cluster. */

@@ -98,3 +98,18 @@ export function budgetExceeded(e: Expectation, attemptCount: number): boolean {
   const budget = e.attempts ?? e.maxAttempts;
   return budget !== undefined && attemptCount > budget;
 }
+
+/**
+ * The same check without the evidence that reaches the API only after the attempt that causes it (Events, a
+ * refused Event in the sidecar's log, status.error): what it finds wrong cannot be put right by waiting longer.
+ */
+export function withoutLateEvidence(input: VerdictInput): VerdictInput {
+  const {
+    events: _e,
+    eventsRefused: _r,
+    statusError: _s,
+    statusErrorContains: _c,
+    ...settled
+  } = input.expect;
+  return { ...input, expect: settled };
+}

@@ -1,0 +1,145 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { JournalTail } from '../driver/journal-tail.ts';
+import { SCENARIO_PARAMETER } from '../scenarios/scenario-loader.ts';
+import { classifyAttempts } from './outcome.ts';
+import { budgetOf, type DeciderRules, decideOutcome, type OutcomeWitness } from './outcome-decider.ts';
+import type { ScenarioEnvironment, VariantHandle } from './scenario-environment.ts';
+import { attemptsFor, type Slot } from './scenario-slot.ts';
+import { refusedEventsOf } from './slot-result.ts';
+import { advanceTriggers } from './trigger-advancer.ts';
+import { checkExpectation, withoutLateEvidence } from './verdict.ts';
+
+// Events and status arrive after the attempt that caused them; a decided slot re-reads them this often.
+const EVIDENCE_RECHECK_MS = 1_000;
+const POLL_MS = 250;
+
+export interface ObserverOptions {
+  windowMs?: number;
+  full: boolean;
+  signal?: AbortSignal;
+  attempts?: (scenario: string, variant: string, n: number) => void;
+  /** The sidecar's own word that a reconcile ended for good (v1alpha2 metrics), when it can give one. */
+  witness?: (slot: Slot) => Promise<OutcomeWitness>;
+}
+
+/**
+ * Watches every live slot until each is settled: triggers advanced, journals tailed, and each scenario x variant
+ * decided as soon as its outcome is certain (outcome-decider) and its expectations either hold or cannot hold any
+ * more; evidence that arrives late (Events, status) is waited for until the window closes. Environments join
+ * while it runs (`join`), so the first one observes while later ones still start.
+ */
+export class SlotObserver {
+  private readonly tails = new Map<VariantHandle, JournalTail>();
+  private readonly envs: ScenarioEnvironment[] = [];
+  private readonly slots: Slot[] = [];
+  private largestBudget = 0;
+
+  constructor(private readonly opts: ObserverOptions) {}
+
+  /** Declares every slot of the run up front: the largest budget any expectation declares is part of each decision. */
+  plan(all: Slot[]): void {
+    this.largestBudget = Math.max(0, ...all.map((s) => budgetOf(s.spec.expect) ?? 0));
+  }
+
+  /** Adds an environment whose slots have been applied. */
+  join(env: ScenarioEnvironment, slots: Slot[]): void {
+    this.envs.push(env);
+    for (const handle of env.members.values())
+      this.tails.set(handle, new JournalTail(handle.driver.admin, (c) => c.parameters[SCENARIO_PARAMETER]));
+    this.slots.push(...slots);
+  }
+
+  tailOf(slot: Slot): JournalTail | undefined {
+    return slot.env ? this.tails.get(slot.env.member(slot.variant.name)) : undefined;
+  }
+
+  /** Polls until `done()` says no more environments will join and every joined slot is settled. */
+  async run(moreToCome: () => boolean): Promise<void> {
+    while (moreToCome() || this.slots.some((s) => this.open(s))) {
+      if (this.opts.signal?.aborted) return;
+      await this.poll();
+      await sleep(POLL_MS);
+    }
+  }
+
+  /** A final journal read, so results see every call made up to now. */
+  async refresh(): Promise<void> {
+    await Promise.all([...this.tails.values()].map((t) => t.refresh()));
+  }
+
+  private open(s: Slot): boolean {
+    return (
+      s.state === 'waiting-bucket' || s.state === 'waiting-grant' || (s.state === 'observing' && !s.settled)
+    );
+  }
+
+  private callsOf(slot: Slot) {
+    return this.tailOf(slot)?.group(slot.scenario.name) ?? [];
+  }
+
+  private async poll(): Promise<void> {
+    await this.refresh();
+    await advanceTriggers(this.slots, this.envs, (s) => this.callsOf(s));
+    const observing = this.slots.filter((s) => s.state === 'observing' && !s.settled);
+    await Promise.all(observing.map((s) => this.consider(s)));
+  }
+
+  private async consider(slot: Slot): Promise<void> {
+    const appliedAt = slot.appliedAt as number;
+    const now = Date.now();
+    const before = slot.attempts.length;
+    slot.attempts = attemptsFor(this.callsOf(slot), slot.scenario, appliedAt);
+    if (slot.attempts.length !== before) {
+      this.opts.attempts?.(slot.scenario.name, slot.variant.name, slot.attempts.length);
+      if (before === 0) slot.phases?.mark('first attempt');
+    }
+    const windowMs = this.opts.windowMs ?? slot.scenario.windowMs;
+    const elapsed = Math.min(now - appliedAt, windowMs);
+    const rules: DeciderRules = {
+      era: slot.variant.era,
+      windowMs,
+      largestBudget: this.largestBudget,
+      full: this.opts.full,
+    };
+    const attempts = slot.attempts.filter((a) => a.offsetMs <= elapsed);
+    let decision = decideOutcome(rules, slot.spec.expect, attempts, elapsed);
+    // Only a slot that looks stopped asks its sidecar for confirmation (a scrape per poll is not free).
+    if (!decision.decided && this.opts.witness && attempts.length > 0) {
+      const witness: OutcomeWitness = await this.opts.witness(slot).catch(() => ({}));
+      if (witness.terminalConfirmed)
+        decision = decideOutcome(rules, slot.spec.expect, attempts, elapsed, witness);
+    }
+    if (!decision.decided) return;
+    const final = decision.basis === 'window' || decision.basis === 'budget';
+    if (!final && slot.checkedAt !== undefined && now - slot.checkedAt < EVIDENCE_RECHECK_MS) return;
+    slot.checkedAt = now;
+    const env = slot.env as ScenarioEnvironment;
+    const inspected = await env.inspect(slot.scenario, slot.variant.name).catch(() => undefined);
+    const settle = () => {
+      slot.settled = { decision, observedMs: elapsed, attempts, inspected };
+      slot.phases?.mark('verdict');
+    };
+    if (final) return settle();
+    // Decided early: settle when every expectation holds, or when one has failed for good. A missing Event or
+    // status.error may still arrive, so those alone keep the slot open until its window closes.
+    const outcome = classifyAttempts({
+      attempts,
+      observedMs: elapsed,
+      sidecarRestarts: 0,
+      stopped: decision.basis === 'quiet',
+    });
+    const eventsRefused = await refusedEventsOf(env.member(slot.variant.name), inspected?.objects ?? []);
+    const input = {
+      expect: slot.spec.expect,
+      outcome,
+      attempts,
+      events: inspected?.events ?? [],
+      eventsRefused: eventsRefused ?? [],
+      objects: inspected?.objects ?? [],
+    };
+    const restarted = env.member(slot.variant.name).restartTimes.some((t) => t >= appliedAt);
+    if (restarted) return; // crash attribution needs the whole window's restarts
+    if (checkExpectation(input).length === 0 || checkExpectation(withoutLateEvidence(input)).length > 0)
+      settle();
+  }
+}
