@@ -61,8 +61,8 @@ describe('audit log witness on recorded COSI-86 runs', () => {
     expect(requests(eventWritesAbout(s, r.sidecarUser, name).creates)).toBe(0);
   });
 
-  it('attributes a count PATCH to its Event by name, and counts refused writes by code', () => {
-    const line = (verb: string, code: number, body?: object) =>
+  it('attributes a count PATCH (merge or JSON patch) to its Event by name, and counts writes by code', () => {
+    const line = (verb: string, code: number, body?: object | object[]) =>
       JSON.stringify({
         stage: 'ResponseComplete',
         verb,
@@ -72,9 +72,12 @@ describe('audit log witness on recorded COSI-86 runs', () => {
         requestObject: body,
       });
     const text = [
-      line('create', 403, { involvedObject: { kind: 'Bucket', name: 'b1' }, reason: 'R', count: 1 }),
       line('create', 201, { involvedObject: { kind: 'Bucket', name: 'b1' }, reason: 'R', count: 1 }),
+      // A second create of the same Event (client-go's cache lost it): AlreadyExists.
+      line('create', 409, { involvedObject: { kind: 'Bucket', name: 'b1' }, reason: 'R', count: 1 }),
       line('patch', 200, { count: 2 }),
+      line('patch', 200, [{ op: 'replace', path: '/count', value: 3 }]),
+      line('patch', 422, { count: 9 }),
       JSON.stringify({
         stage: 'RequestReceived',
         verb: 'patch',
@@ -89,9 +92,9 @@ describe('audit log witness on recorded COSI-86 runs', () => {
         user: 'u',
         involvedObject: 'Bucket/b1',
         reasons: ['R'],
-        creates: { 201: 1, 403: 1 },
-        patches: { 200: 1 },
-        lastCount: 2,
+        creates: { 201: 1, 409: 1 },
+        patches: { 200: 2, 422: 1 },
+        lastCount: 3,
       },
     ]);
   });

@@ -14,14 +14,32 @@ interface AuditEvent {
     apiGroup?: string;
   };
   responseStatus?: { code?: number };
-  requestObject?: {
-    involvedObject?: { kind?: string; name?: string };
-    regarding?: { kind?: string; name?: string };
-    reason?: string;
-    count?: number;
-    series?: { count?: number };
-  };
+  /** The body: an Event (create, merge or strategic-merge patch) or JSON-patch operations. */
+  requestObject?: EventBody | JsonPatchOp[];
   stageTimestamp?: string;
+}
+
+interface EventBody {
+  involvedObject?: { kind?: string; name?: string };
+  regarding?: { kind?: string; name?: string };
+  reason?: string;
+  count?: number;
+  series?: { count?: number };
+}
+
+interface JsonPatchOp {
+  op?: string;
+  path?: string;
+  value?: unknown;
+}
+
+// The count a write sets: client-go's strategic-merge PATCH carries {count}; a JSON patch replaces /count.
+function countIn(body: EventBody | JsonPatchOp[] | undefined): number | undefined {
+  if (Array.isArray(body)) {
+    const op = body.find((o) => o.path === '/count' || o.path === '/series/count');
+    return typeof op?.value === 'number' ? op.value : undefined;
+  }
+  return body?.series?.count ?? body?.count;
 }
 
 /** Response codes of a set of requests: "201" -> 3. */
@@ -45,7 +63,10 @@ export interface AuditObjectWrites {
 /** One user's writes of the Events about one object (core and events.k8s.io). */
 export interface AuditEventWrites {
   user: string;
-  /** Kind/name of the object the Events are about. */
+  /**
+   * Kind/name of the object the Events are about ("/name" when only the Event's name says it; "" for a create the
+   * API refused before reading its body, such as a 403: then only the user and the code are known).
+   */
   involvedObject: string;
   /** Reasons seen in create bodies (a count PATCH carries none). */
   reasons: string[];
@@ -120,10 +141,11 @@ export function summarizeAuditLog(text: string): AuditSummary {
     const code = ev.responseStatus?.code;
     const name = ref.name ?? '';
     if (ref.resource === 'events' && EVENT_GROUPS.has(ref.apiGroup ?? '')) {
-      const body = ev.requestObject;
+      const body = Array.isArray(ev.requestObject) ? undefined : ev.requestObject;
       const about = body?.involvedObject ?? body?.regarding;
       if (about?.name) kindByEventName.set(name, `${about.kind ?? ''}/${about.name}`);
-      const involved = kindByEventName.get(name) ?? `/${involvedFromEventName(name)}`;
+      // A create refused before its body was read (403) has no name at all: the object stays unknown ('').
+      const involved = kindByEventName.get(name) ?? (name ? `/${involvedFromEventName(name)}` : '');
       const key = JSON.stringify([user, involved]);
       let w = events.get(key);
       if (!w) {
@@ -133,7 +155,7 @@ export function summarizeAuditLog(text: string): AuditSummary {
       if (body?.reason && !w.reasons.includes(body.reason)) w.reasons.push(body.reason);
       if (ev.verb === 'create') bump(w.creates, code);
       else if (WRITE_VERBS.has(ev.verb)) bump(w.patches, code);
-      const count = body?.series?.count ?? body?.count;
+      const count = countIn(ev.requestObject);
       if (count !== undefined && code !== undefined && code < 300) w.lastCount = Math.max(w.lastCount, count);
       continue;
     }

@@ -23,6 +23,7 @@ export { MetricsScrapeError, scrapeMetrics } from './metrics-scrape.ts';
 export {
   countReconcileLines,
   hasReconcileLine,
+  type KlogClock,
   logRecords,
   logVolume,
   type SidecarLogCount,

@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { countReconcileLines, hasReconcileLine, logRecords, logVolume } from './sidecar-log-witness.ts';
 import { createCalls, loadRecording } from './testdata/recording.ts';
 
+// The recordings were made on a machine in UTC, in 2026.
+const UTC_2026 = { year: 2026, utcOffsetMinutes: 0 };
 const V1ALPHA1 = [
   'v1alpha1-cosi86',
   'v1alpha1-v0.1.0',
@@ -16,7 +18,7 @@ describe('sidecar log witness on recorded COSI-86 runs', () => {
       const r = loadRecording(variant);
       const calls = createCalls(r);
       expect(calls.length, variant).toBe(8);
-      const [c] = countReconcileLines(r.sidecarLog, 'v1alpha1', 'create', r.buckets[0] as string, 2026);
+      const [c] = countReconcileLines(r.sidecarLog, 'v1alpha1', 'create', r.buckets[0] as string, UTC_2026);
       expect(c?.measure, variant).toBe('"Add Bucket" log lines');
       expect(c?.count, variant).toBe(calls.length);
       // Logged just before each call: within 100 ms of the journal's answer.
@@ -25,9 +27,9 @@ describe('sidecar log witness on recorded COSI-86 runs', () => {
         expect(answered - t, `${variant} #${i}`).toBeGreaterThanOrEqual(-5);
         expect(answered - t, `${variant} #${i}`).toBeLessThan(100);
       }
-      expect(countReconcileLines(r.sidecarLog, 'v1alpha1', 'create', 'another-bucket', 2026)[0]?.count).toBe(
-        0,
-      );
+      expect(
+        countReconcileLines(r.sidecarLog, 'v1alpha1', 'create', 'another-bucket', UTC_2026)[0]?.count,
+      ).toBe(0);
     }
   });
 
@@ -68,14 +70,15 @@ describe('sidecar log witness on recorded COSI-86 runs', () => {
     expect(logVolume(log, ['b'], 0).bytesPerAttempt).toBe(0);
   });
 
-  it('reads klog times with the year given, and the one grant line of v1alpha1 (not its second Add line)', () => {
+  it('reads klog times with the year and zone given, and the one grant line of v1alpha1 (not its second Add line)', () => {
     const log = [
       'I0102 03:04:05.250000   1 bucketaccess_controller.go:78] "Add BucketAccess" name="a" bucketClaim="c"',
       'I0102 03:04:05.251000   1 bucketaccess_controller.go:84] "Add BucketAccess" name="a" BucketAccessClassName="k"',
     ].join('\n');
-    const [c] = countReconcileLines(log, 'v1alpha1', 'grant', 'a', 2025);
+    const [c] = countReconcileLines(log, 'v1alpha1', 'grant', 'a', { year: 2025, utcOffsetMinutes: 60 });
     expect(c?.count).toBe(1);
-    expect(c?.times).toEqual([Date.UTC(2025, 0, 2, 3, 4, 5, 250)]);
+    // 03:04:05.25 in UTC+1.
+    expect(c?.times).toEqual([Date.UTC(2025, 0, 2, 2, 4, 5, 250)]);
     expect(hasReconcileLine('v1alpha1', 'delete')).toBe(false);
     expect(countReconcileLines(log, 'v1alpha1', 'delete', 'a')).toEqual([]);
   });

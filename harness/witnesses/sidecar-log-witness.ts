@@ -111,10 +111,22 @@ export function hasReconcileLine(era: Era, rpc: Rpc): boolean {
 }
 
 /**
- * Splits a log into records. klog lines carry no year: `year` supplies it (the run's, by default this year's).
- * Lines before the first header, and lines that start with neither header, continue the record before them.
+ * How to read klog's time: it prints no year and the sidecar's local time. Defaults: this year and this process's
+ * zone (a local sidecar inherits the harness's TZ); recordings pass the zone they were made in.
  */
-export function logRecords(log: string, year = new Date().getUTCFullYear()): LogRecord[] {
+export interface KlogClock {
+  year?: number;
+  /** Minutes east of UTC of the sidecar's zone (UTC+2 is 120). */
+  utcOffsetMinutes?: number;
+}
+
+/**
+ * Splits a log into records, each with its time. Lines before the first header, and lines that start with neither
+ * header, continue the record before them.
+ */
+export function logRecords(log: string, clock: KlogClock = {}): LogRecord[] {
+  const year = clock.year ?? new Date().getUTCFullYear();
+  const offsetMs = (clock.utcOffsetMinutes ?? -new Date().getTimezoneOffset()) * 60_000;
   const records: LogRecord[] = [];
   const lines = log.split('\n');
   if (lines.at(-1) === '') lines.pop();
@@ -134,7 +146,8 @@ export function logRecords(log: string, year = new Date().getUTCFullYear()): Log
       const [, , mo, d, h, mi, s, frac] = k;
       timeMs =
         Date.UTC(year, Number(mo) - 1, Number(d), Number(h), Number(mi), Number(s)) +
-        Math.floor(Number(`0.${frac}`) * 1000);
+        Math.floor(Number(`0.${frac}`) * 1000) -
+        offsetMs;
     } else if (z) timeMs = Date.parse(z[1] as string);
     records.push({ text: line, lines: 1, bytes, timeMs });
   }
@@ -147,9 +160,9 @@ export function countReconcileLines(
   era: Era,
   rpc: Rpc,
   objectName: string,
-  year?: number,
+  clock?: KlogClock,
 ): SidecarLogCount[] {
-  const records = logRecords(log, year);
+  const records = logRecords(log, clock);
   return (PATTERNS[era][rpc] ?? []).map((p) => {
     const hits = records.filter((r) => p.matches(r, objectName));
     return {

@@ -5,7 +5,7 @@ import type { Era, EventSummary, RefusedEvent, Rpc } from '../results/run-result
 import type { WitnessNotMeasured } from '../results/witness-results.ts';
 import { type AuditSummary, eventWritesAbout, requests, succeeded, writesTo } from './audit-log-witness.ts';
 import { countersDelta, readControllerCounters, totalReconciles } from './controller-metrics-witness.ts';
-import { countReconcileLines, hasReconcileLine } from './sidecar-log-witness.ts';
+import { countReconcileLines, hasReconcileLine, type KlogClock } from './sidecar-log-witness.ts';
 import type { WitnessCount } from './witness-fidelity.ts';
 
 /** Everything recorded about one object in one window; each field is optional (the witness is then not measured). */
@@ -24,8 +24,8 @@ export interface WitnessSources {
   eventsRefused?: RefusedEvent[];
   /** The sidecar's log text for the window. */
   sidecarLog?: string;
-  /** The year of the window (klog lines carry none). */
-  logYear?: number;
+  /** How to read klog times (no year, local zone); defaults to this year and this process's zone. */
+  logClock?: KlogClock;
   /** Prometheus text scraped before and after the window (v1alpha2 sidecar). */
   metrics?: { before: string; after: string };
 }
@@ -164,7 +164,7 @@ export function collectWitnessCounts(src: WitnessSources): {
       reason: `no per-attempt line known for ${src.era} ${src.rpc}`,
     });
   else
-    for (const c of countReconcileLines(src.sidecarLog, src.era, src.rpc, name, src.logYear))
+    for (const c of countReconcileLines(src.sidecarLog, src.era, src.rpc, name, src.logClock))
       counts.push({
         witness: 'sidecar-log',
         measure: c.measure,

@@ -22,7 +22,8 @@ function table(variant: string): WitnessTable {
     eventsLanded: r.events,
     eventsRefused: refusedEvents(r.sidecarLog, new Set([name])),
     sidecarLog: r.sidecarLog,
-    logYear: new Date(r.appliedAt).getUTCFullYear(),
+    // Recorded on a machine in UTC.
+    logClock: { year: new Date(r.appliedAt).getUTCFullYear(), utcOffsetMinutes: 0 },
     metrics: r.metrics,
   });
   return judgeFidelity(
