@@ -32,6 +32,7 @@ export { bucketIdFor } from './object-store-backend.ts';
 export { decodeRpcStatus, type ErrorInfoDetail } from './rpc-status-details.ts';
 export { loadRuleFile, parseRules, RULES_SCHEMA_PATH } from './rule-file.ts';
 export { RuleFileError } from './rule-file-error.ts';
+export { selectRule } from './rule-set.ts';
 export type {
   ActionSpec,
   CompiledRule,
