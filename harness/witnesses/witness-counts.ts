@@ -26,8 +26,12 @@ export interface WitnessSources {
   sidecarLog?: string;
   /** How to read klog times (no year, local zone); defaults to this year and this process's zone. */
   logClock?: KlogClock;
-  /** Prometheus text scraped before and after the window (v1alpha2 sidecar). */
-  metrics?: { before: string; after: string };
+  /**
+   * Prometheus text scraped before and after the window (v1alpha2 sidecar), and how many objects that sidecar's
+   * controller reconciled in the window (default 1): the counters are per controller, so they witness one object
+   * only when it was the only one.
+   */
+  metrics?: { before: string; after: string; objectsInWindow?: number };
 }
 
 /** The controller-runtime controller of the sidecar that reconciles the object. */
@@ -128,6 +132,12 @@ export function collectWitnessCounts(src: WitnessSources): {
       witness: 'metrics',
       measure: 'reconcile counters',
       reason: 'metrics were not scraped',
+    });
+  else if ((src.metrics.objectsInWindow ?? 1) > 1)
+    notMeasured.push({
+      witness: 'metrics',
+      measure: 'reconcile counters',
+      reason: `the counters are per controller and ${src.metrics.objectsInWindow} objects shared it in the window`,
     });
   else {
     const controller = controllerOf(src.object.resource);

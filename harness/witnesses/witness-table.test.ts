@@ -98,4 +98,19 @@ describe('witness table on recorded COSI-86 runs', () => {
     ]);
     expect(t.verdict).toBe('agree');
   });
+
+  it("v1alpha2 counters are not taken as one object's when several shared the controller", () => {
+    const r = loadRecording('v1alpha2-main');
+    const name = r.buckets[0] as string;
+    const { counts, notMeasured } = collectWitnessCounts({
+      era: r.era,
+      rpc: 'create',
+      object: { resource: 'buckets', name },
+      sidecarUser: r.sidecarUser,
+      metrics: r.metrics && { ...r.metrics, objectsInWindow: 2 },
+    });
+    expect(counts).toEqual([]);
+    expect(notMeasured.map((n) => n.witness)).toEqual(['events', 'audit-log', 'metrics', 'sidecar-log']);
+    expect(notMeasured.find((n) => n.witness === 'metrics')?.reason).toContain('2 objects shared it');
+  });
 });

@@ -2,7 +2,7 @@
 // control plane with the audit log on, for one window. Saves the audit log (filtered to the scenario's objects,
 // the sidecar's Lease and Events), the sidecar log, the driver journal, the Events that landed, and for v1alpha2
 // the sidecar's metrics before and after. Regenerate (binaries must be built: `npx cosi-chaos doctor`):
-//   node --import tsx harness/witnesses/testdata/record-witnesses.mts [--window 20s] [--namespace NS] [VARIANT...]
+//   node --import tsx harness/witnesses/testdata/record-witnesses.mts [--window 20s] [--namespace NS] [--out DIR] [VARIANT...]
 import { copyFile, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -38,6 +38,8 @@ const { values, positionals } = parseArgs({
     window: { type: 'string', default: '20s' },
     namespace: { type: 'string', default: SYSTEM_NS },
     work: { type: 'string', default: '/tmp/cosi-chaos-witness-recording' },
+    // Where recordings go: this folder (what the tests read) unless told otherwise.
+    out: { type: 'string', default: HERE },
   },
 });
 const windowMs = parseDuration(values.window) ?? 20_000;
@@ -58,7 +60,7 @@ const driverNameOf = (v: SidecarVariant) => `${v.name.replace(/[^a-z0-9-]/g, '-'
 async function record(v: SidecarVariant): Promise<void> {
   const tag = sidecarNs === SYSTEM_NS ? v.name : `${v.name}-in-${sidecarNs}`;
   const work = join(values.work, tag);
-  const out = join(HERE, tag);
+  const out = join(values.out, tag);
   await rm(work, { recursive: true, force: true });
   await mkdir(work, { recursive: true });
   const auditLog = join(work, 'audit.jsonl');
