@@ -66,6 +66,7 @@ async function issueReport(file: string, results: RunResults, flags: ReportFlags
       `${file}: ${flags.scenario ? `no scenario "${flags.scenario}"` : 'no results'}; scenarios: ${names.join(', ') || '(none)'}`,
     );
   }
+  const first = subject[0] as (typeof subject)[number];
   const logsDir = flags.logs ?? join(dirname(file), 'logs');
   const logs = new Map<string, SidecarLogExcerpt>();
   for (const r of subject) logs.set(r.variant, await sidecarLogExcerpt(logsDir, r));
@@ -78,7 +79,8 @@ async function issueReport(file: string, results: RunResults, flags: ReportFlags
   const report = renderIssueReport(
     results,
     {
-      scenarioFile: await scenarioFile((subject[0] as (typeof subject)[number]).file),
+      // Matrix cells are generated, not read from a file: nothing to inline.
+      scenarioFile: first.cell ? undefined : await scenarioFile(first.file),
       logs,
       timelineFile,
       renderedOn: `${platform()}/${arch()}, Node ${process.version}`,

@@ -183,6 +183,27 @@ describe('report --format issue on the COSI-86 run', () => {
   });
 });
 
+describe('report --format issue on a matrix run', () => {
+  it('re-runs the cell with `cosi-chaos matrix`, a command the real CLI accepts', async () => {
+    const run = await execa('node', [
+      CLI,
+      'report',
+      'reports/testdata/matrix.results.json',
+      '--format',
+      'issue',
+    ]);
+    const tokens = lexer(run.stdout);
+    const sh = codeBlocks(allTokens(tokens)).find((b) => b.lang === 'sh');
+    const command = sh?.text.split('\n').find((l) => l.startsWith('npx cosi-chaos ')) as string;
+    expect(command).toMatch(/^npx cosi-chaos matrix --only /);
+    const args = command.replace(/^npx cosi-chaos /, '').split(' ');
+    const help = await execa('node', [CLI, ...args, '--help']);
+    expect(help.exitCode).toBe(0);
+    for (const flag of args.filter((a) => a.startsWith('--'))) expect(help.stdout).toContain(flag);
+    expect(codeBlocks(allTokens(tokens)).some((b) => b.lang === 'yaml')).toBe(false);
+  });
+});
+
 describe('component provenance', () => {
   it('reads module and commit from pseudo-versions and module@sha sources, and a tag from releases', async () => {
     const results = await readResults(FIXTURE);

@@ -1,4 +1,4 @@
-import type { Rpc, RunResults, ScenarioResult } from '../harness/results/run-results.ts';
+import type { MatrixCell, Rpc, RunResults, ScenarioResult } from '../harness/results/run-results.ts';
 import { componentProvenance } from './component-provenance.ts';
 import { formatCount, formatFit, formatIntervals, formatMs } from './format-units.ts';
 import { mdCell } from './markdown-text.ts';
@@ -179,7 +179,7 @@ function whatHappens(subject: ScenarioResult[], code: string, rpc: string): stri
   return [
     first?.description ?? '',
     '',
-    `The driver answers \`${rpc}\` with \`${code}\`${message ? ` ("${message}")` : ''}, a permanent error. What each sidecar did:`,
+    `The driver answers \`${rpc}\` with \`${code}\`${message ? ` ("${message}")` : ''}. What each sidecar did:`,
     '',
     ...lines,
     '',
@@ -263,15 +263,46 @@ function expectedVsObserved(subject: ScenarioResult[]): string[] {
   return out;
 }
 
+const SETUP =
+  'The first run builds the pinned etcd, kube-apiserver, sidecar and controller from their Go modules into ' +
+  '`~/.cache/cosi-chaos/bin` (about 15 minutes on 2 cores, once); `npx cosi-chaos doctor` says what is there.';
+
+/** A matrix cell has no scenario file: `cosi-chaos matrix` generates it, so the command re-runs that one cell. */
+function reproduceCell(subject: ScenarioResult[], results: RunResults, cell: MatrixCell): string[] {
+  const first = subject[0] as ScenarioResult;
+  const variants = subject.map((r) => r.variant).join(',');
+  const out = 'results/matrix';
+  return [
+    `In a checkout of cosi-chaos ${results.tool.version} (Node >= 20, Go, Linux). ${SETUP}`,
+    '',
+    ...fenced(
+      'sh',
+      [
+        'npm ci',
+        `npx cosi-chaos matrix --only ${variants} --codes ${cell.code} --rpcs ${cell.rpc} --window ${Math.round(first.windowMs / 1000)}s --out ${out}`,
+      ].join('\n'),
+    ),
+    '',
+    'What to look at:',
+    '',
+    `- the grid it prints: the ${cell.rpc} × ${cell.code} cells, pattern \`${cell.pattern}\` (${cell.pattern === 'always' ? 'the code on every call' : 'the code 3 times, then OK'});`,
+    `- \`${out}/results.md\` (and \`.html\`); each variant's declared policy is \`patches/policies/<variant>.yaml\`;`,
+    `- the driver's journal and the sidecar's log of each variant under \`${out}/logs/<variant>_${cell.rpc}/\`.`,
+    '',
+    'Matrix cells have no scenario file: the command above generates the cell (a mock-driver rule answering ' +
+      `${cell.code} to ${cell.rpc}) and checks each variant against its declared policy.`,
+    '',
+  ];
+}
+
 function reproduce(subject: ScenarioResult[], results: RunResults, context: IssueReportContext): string[] {
   const first = subject[0] as ScenarioResult;
+  if (first.cell) return reproduceCell(subject, results, first.cell);
   const pinned = subject.find((r) => r.outcome === 'unbounded') ?? first;
   const file = context.scenarioFile;
   const path = file?.path ?? first.file;
   const out = [
-    `In a checkout of cosi-chaos ${results.tool.version} (Node >= 20, Go, Linux). The first run builds the pinned ` +
-      'etcd, kube-apiserver, sidecar and controller from their Go modules into `~/.cache/cosi-chaos/bin` (about ' +
-      '15 minutes on 2 cores, once); `npx cosi-chaos doctor` says what is there.',
+    `In a checkout of cosi-chaos ${results.tool.version} (Node >= 20, Go, Linux). ${SETUP}`,
     '',
     ...fenced('sh', ['npm ci', commandFor(pinned, path, results)].join('\n')),
     '',
