@@ -1,4 +1,5 @@
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { request as httpsRequest } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -348,6 +349,42 @@ describe('ApiFaultProxy against a real kube-apiserver', () => {
     ]);
   });
 
+  it('cuts a protobuf watch stream on a frame boundary', async () => {
+    const core = cp.adminKubeConfig().makeApiClient(CoreV1Api);
+    const ns = 'watch-cut-protobuf';
+    await core.createNamespace({ body: { metadata: { name: ns } } });
+    for (let i = 1; i <= 4; i++)
+      await core.createNamespacedConfigMap({ namespace: ns, body: { metadata: { name: `p-${i}` } } });
+    const proxy = await startProxy(`apiFaults:
+  rules:
+    - name: cut-after-2
+      match: { verb: watch, resource: configmaps, namespace: ${ns} }
+      action: { cutWatch: { afterEvents: 2 } }
+`);
+    const { contentType, body } = await rawGet(proxy, `/api/v1/namespaces/${ns}/configmaps?watch=true`, {
+      accept: 'application/vnd.kubernetes.protobuf;stream=watch',
+      authorization: `Bearer ${cp.adminToken}`,
+    });
+    expect(contentType).toMatch(/protobuf/);
+    // Length-prefixed frames, whole ones only, and nothing after the 2nd.
+    const frames: Buffer[] = [];
+    for (let at = 0; at < body.length; ) {
+      const length = body.readUInt32BE(at);
+      frames.push(body.subarray(at + 4, at + 4 + length));
+      at += 4 + length;
+    }
+    expect(frames).toHaveLength(2);
+    // Each frame is one versioned WatchEvent message: field 1 (tag 0x0a) is the event type.
+    for (const frame of frames) {
+      expect(frame[0]).toBe(0x0a);
+      expect(frame.subarray(2, 2 + (frame[1] ?? 0)).toString()).toBe('ADDED');
+    }
+    await waitFor(() => proxy.journal().some((e) => e.verb === 'watch'));
+    expect(proxy.journal().filter((e) => e.verb === 'watch')).toMatchObject([
+      { outcome: 'watch-cut', watchEvents: 2 },
+    ]);
+  });
+
   it('cuts a quiet watch after N seconds', async () => {
     const proxy = await startProxy(`apiFaults:
   rules:
@@ -422,6 +459,44 @@ describe('ApiFaultProxy against a real kube-apiserver', () => {
     expect(delay?.latencyMs).toBeGreaterThanOrEqual(300);
   });
 
+  it('answers 502 with a Status when the API server is unreachable, and journals open watches on stop', async () => {
+    // An API server that is not there: a port of the proxy's own that it has already let go.
+    const gone = await ApiFaultProxy.start({ upstreamUrl: cp.serverUrl, upstreamCaPem: cp.apiServer.caPem });
+    await gone.stop();
+    const proxy = await ApiFaultProxy.start({ upstreamUrl: gone.url, upstreamCaPem: cp.apiServer.caPem });
+    proxies.push(proxy);
+    const error = await apiError(
+      clientConfig(proxy)
+        .makeApiClient(CoreV1Api)
+        .readNamespacedConfigMap({ namespace: NS, name: 'cm-plain' }),
+    );
+    expect(error.code).toBe(502);
+    expect(JSON.parse(error.body)).toMatchObject({ kind: 'Status', reason: 'ServiceUnavailable' });
+    expect(proxy.journal()).toMatchObject([{ status: 502, outcome: 'upstream-error', name: 'cm-plain' }]);
+
+    // A watch open through a working proxy when it stops: the client sees the end, the journal says why.
+    const live = await startProxy('apiFaults:\n  rules: []\n');
+    let received = 0;
+    const ended = new Promise<unknown>((resolve) => {
+      void new Watch(clientConfig(live)).watch(
+        `/api/v1/namespaces/${NS}/configmaps`,
+        {},
+        () => {
+          received++;
+        },
+        resolve,
+      );
+    });
+    // One ADDED event per ConfigMap made in beforeAll.
+    await waitFor(() => received === 6);
+    expect(live.openRequests()).toBe(1);
+    await Promise.all([live.stop(), live.stop()]);
+    await ended;
+    expect(live.journal()).toMatchObject([
+      { verb: 'watch', status: 200, outcome: 'proxy-stopped', watchEvents: 6 },
+    ]);
+  });
+
   it('passes tokens through unchanged: RBAC is still the real API server’s', async () => {
     const proxy = await startProxy('apiFaults:\n  rules: []\n');
     const denied = await apiError(
@@ -450,4 +525,23 @@ async function waitFor(condition: () => boolean, timeoutMs = 10_000): Promise<vo
     if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
+}
+
+/** A plain HTTPS GET through the proxy (trusting its CA), the whole body once the server ends it. */
+async function rawGet(
+  proxy: ApiFaultProxy,
+  path: string,
+  headers: Record<string, string>,
+): Promise<{ contentType: string | undefined; body: Buffer }> {
+  return new Promise((resolve, reject) => {
+    const req = httpsRequest(`${proxy.url}${path}`, { ca: proxy.caPem, headers }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (chunk: Buffer) => chunks.push(chunk));
+      res.on('end', () => resolve({ contentType: res.headers['content-type'], body: Buffer.concat(chunks) }));
+      res.on('error', reject);
+    });
+    req.setTimeout(20_000, () => req.destroy(new Error('no end of the stream within 20 s')));
+    req.on('error', reject);
+    req.end();
+  });
 }

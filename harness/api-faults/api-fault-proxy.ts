@@ -41,11 +41,19 @@ const HOP_BY_HOP = new Set([
   'upgrade',
 ]);
 
-type Finish = (
-  outcome: ApiJournalEntry['outcome'],
-  status: number | null,
-  extra?: Partial<Pick<ApiJournalEntry, 'watchEvents' | 'error'>>,
-) => void;
+/** Records the request once (later calls do nothing), adding watchEvents when a watch stream was relayed. */
+type Finish = (outcome: ApiJournalEntry['outcome'], status: number | null, error?: string) => void;
+
+/** One request in flight and what finishing it needs. */
+interface Exchange {
+  req: IncomingMessage;
+  res: ServerResponse;
+  finish: Finish;
+  /** Run once when it finishes: timers, the upstream request. */
+  cleanups: (() => void)[];
+  /** Set while a watch stream is relayed: events so far. */
+  watchEvents?: () => number;
+}
 
 /**
  * A TLS reverse proxy in front of a kube-apiserver that injects scripted faults and journals every request.
@@ -59,7 +67,7 @@ export class ApiFaultProxy {
   private resolver = new ApiFaultActionResolver();
   private readonly callCounts = new Map<string, number>();
   private seq = 0;
-  private readonly open = new Map<number, Finish>();
+  private readonly open = new Map<number, Exchange>();
   private readonly sockets = new Set<Socket>();
 
   private constructor(
@@ -142,6 +150,11 @@ export class ApiFaultProxy {
     return this.requestJournal.subscribe(listener);
   }
 
+  /** Requests in flight now (open watches included). */
+  openRequests(): number {
+    return this.open.size;
+  }
+
   /** The journal as results carry it. */
   results(): ApiJournal {
     return { proxyUrl: this.url, upstreamUrl: this.upstreamUrl, entries: this.journal() };
@@ -151,7 +164,8 @@ export class ApiFaultProxy {
   stop(): Promise<void> {
     this.stopped ??= (async () => {
       const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
-      for (const finish of [...this.open.values()]) finish('proxy-stopped', null);
+      for (const exchange of [...this.open.values()])
+        exchange.finish('proxy-stopped', statusOf(exchange.res));
       for (const socket of this.sockets) socket.destroy();
       this.agent.destroy();
       await closed;
@@ -205,53 +219,51 @@ export class ApiFaultProxy {
       ...(userAgent !== undefined ? { userAgent } : {}),
     };
     let done = false;
-    const cleanups: (() => void)[] = [];
-    const finish: Finish = (outcome, status, extra = {}) => {
-      if (done) return;
-      done = true;
-      this.open.delete(seq);
-      for (const cleanup of cleanups) cleanup();
-      this.requestJournal.record({
-        ...base,
-        status,
-        latencyMs: Math.round((performance.now() - arrivedAt) * 1000) / 1000,
-        outcome,
-        ...extra,
-      });
-      if (outcome === 'proxy-stopped') res.destroy();
+    const exchange: Exchange = {
+      req,
+      res,
+      cleanups: [],
+      finish: (outcome, status, error) => {
+        if (done) return;
+        done = true;
+        this.open.delete(seq);
+        for (const cleanup of exchange.cleanups) cleanup();
+        this.requestJournal.record({
+          ...base,
+          status,
+          latencyMs: Math.round((performance.now() - arrivedAt) * 1000) / 1000,
+          outcome,
+          ...(exchange.watchEvents ? { watchEvents: exchange.watchEvents() } : {}),
+          ...(error !== undefined ? { error } : {}),
+        });
+        if (outcome === 'proxy-stopped') res.destroy();
+      },
     };
-    this.open.set(seq, finish);
+    this.open.set(seq, exchange);
     // The client went away before the answer was complete (a stopped watch, a client timeout, a reset).
     res.once('close', () => {
       if (!res.writableFinished)
-        finish(resolved.terminal.kind === 'hang' ? 'hung' : 'client-closed', statusOf(res));
+        exchange.finish(resolved.terminal.kind === 'hang' ? 'hung' : 'client-closed', statusOf(res));
     });
 
-    const act = () => this.act(resolved.terminal, request, rule?.name ?? '', req, res, finish, cleanups);
+    const act = () => this.act(resolved.terminal, request, rule?.name ?? '', exchange);
     if (resolved.delayMs > 0) {
       const timer = setTimeout(act, resolved.delayMs);
-      cleanups.push(() => clearTimeout(timer));
+      exchange.cleanups.push(() => clearTimeout(timer));
     } else {
       act();
     }
   }
 
-  private act(
-    terminal: TerminalApiFault,
-    info: ApiRequestInfo,
-    ruleName: string,
-    req: IncomingMessage,
-    res: ServerResponse,
-    finish: Finish,
-    cleanups: (() => void)[],
-  ): void {
+  private act(terminal: TerminalApiFault, info: ApiRequestInfo, ruleName: string, exchange: Exchange): void {
+    const { req, res, finish } = exchange;
     if (res.destroyed) return;
     switch (terminal.kind) {
       case 'forward':
-        this.forward(req, res, finish, cleanups, info.verb === 'watch');
+        this.forward(exchange, info.verb === 'watch');
         return;
       case 'cut-watch':
-        this.forward(req, res, finish, cleanups, info.verb === 'watch', terminal.cut);
+        this.forward(exchange, info.verb === 'watch', terminal.cut);
         return;
       case 'status': {
         req.resume();
@@ -276,14 +288,8 @@ export class ApiFaultProxy {
     }
   }
 
-  private forward(
-    req: IncomingMessage,
-    res: ServerResponse,
-    finish: Finish,
-    cleanups: (() => void)[],
-    watch: boolean,
-    cut?: ApiCutWatchSpec,
-  ): void {
+  private forward(exchange: Exchange, watch: boolean, cut?: ApiCutWatchSpec): void {
+    const { req, res, finish, cleanups } = exchange;
     const upstreamReq = httpsRequest({
       protocol: this.upstream.protocol,
       hostname: this.upstream.hostname,
@@ -296,7 +302,7 @@ export class ApiFaultProxy {
     cleanups.push(() => upstreamReq.destroy());
     upstreamReq.on('error', (error) => {
       if (res.headersSent) {
-        finish('upstream-error', res.statusCode, { error: error.message });
+        finish('upstream-error', res.statusCode, error.message);
         res.destroy();
       } else if (!res.destroyed) {
         const text = JSON.stringify({
@@ -309,7 +315,7 @@ export class ApiFaultProxy {
           code: 502,
         });
         res.writeHead(502, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
-        res.end(text, () => finish('upstream-error', 502, { error: error.message }));
+        res.end(text, () => finish('upstream-error', 502, error.message));
       }
     });
     upstreamReq.on('response', (upstreamRes) => {
@@ -319,7 +325,7 @@ export class ApiFaultProxy {
       // Send headers now: a watch may not have an event for a long time, and clients wait for them.
       res.flushHeaders();
       const counter = isWatchStream ? new WatchEventCounter(upstreamRes.headers['content-type']) : undefined;
-      const extra = () => (counter ? { watchEvents: counter.events } : {});
+      if (counter) exchange.watchEvents = () => counter.events;
       const limit = cut?.afterEvents ?? Number.POSITIVE_INFINITY;
       let cutDone = false;
       const endWatch = () => {
@@ -327,7 +333,7 @@ export class ApiFaultProxy {
         cutDone = true;
         upstreamRes.destroy();
         upstreamReq.destroy();
-        res.end(() => finish('watch-cut', status, extra()));
+        res.end(() => finish('watch-cut', status));
       };
       if (cut && isWatchStream) {
         if (cut.afterSeconds !== undefined) {
@@ -349,11 +355,11 @@ export class ApiFaultProxy {
         if (reached) endWatch();
       });
       upstreamRes.on('end', () => {
-        if (!cutDone) res.end(() => finish('forwarded', status, extra()));
+        if (!cutDone) res.end(() => finish('forwarded', status));
       });
       upstreamRes.on('error', (error) => {
         if (cutDone) return;
-        finish('upstream-error', status, { ...extra(), error: error.message });
+        finish('upstream-error', status, error.message);
         res.destroy();
       });
     });
