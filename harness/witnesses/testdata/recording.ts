@@ -37,9 +37,9 @@ interface RecordedEvent {
   type?: string;
 }
 
-/** The recording in testdata/<name>. */
-export function loadRecording(name: string): Recording {
-  const dir = join(import.meta.dirname, name);
+/** The recording <base>/<name>: by default one of testdata/, else one made with record-witnesses.mts --out. */
+export function loadRecording(name: string, base = import.meta.dirname): Recording {
+  const dir = join(base, name);
   const read = (f: string) => readFileSync(join(dir, f), 'utf8');
   const meta = JSON.parse(read('recording.json')) as Omit<
     Recording,
