@@ -169,7 +169,7 @@ export async function runSuite(opts: SuiteOptions): Promise<RunResults> {
     let starting = true;
     const stop = new AbortController();
     progress?.phase(
-      'window',
+      'start',
       `${slots.length} scenario x variant pair(s) in ${groups.length} control plane(s)`,
     );
     const startAll = forEachBounded(groups, START_CONCURRENCY, async (g) => {
@@ -203,13 +203,17 @@ export async function runSuite(opts: SuiteOptions): Promise<RunResults> {
         }
       });
       observer.join(env, live);
+      progress?.phase(
+        'window',
+        `observing ${live.length} pair(s) of ${g.members.map((m) => m.variant.name).join(', ')}`,
+      );
     }).finally(() => {
       starting = false;
     });
     // A failed start ends the observation too; the error is thrown below.
     startAll.catch(() => stop.abort());
     await Promise.all([startAll, observer.run(() => starting && !stop.signal.aborted)]);
-    opts.signal?.throwIfAborted();
+    // Interrupted: what was seen so far is still a result (partial), as the CLI reports it.
     await observer.refresh();
     for (const slot of slots) results.push(await resultFor(slot, observer.tailOf(slot), opts.windowMs));
   } catch (err) {

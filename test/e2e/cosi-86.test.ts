@@ -6,8 +6,8 @@ import type { RunResults, ScenarioResult } from '../../harness/results/run-resul
 import { startCli } from './cli-run.ts';
 
 // End to end, through the real CLI: real etcd and kube-apiserver, the real upstream sidecar builds, the mock
-// driver on a unix socket, the scenario's full 60 s window: every upstream build beside its own release's
-// controller. Binaries are built on the first run.
+// driver on a unix socket: every upstream build beside its own release's controller, each decided as soon as its
+// outcome is certain (the default; --full waits the 60 s window out). Binaries are built on the first run.
 describe('COSI-86 on the local control plane', () => {
   let out: string;
   let results: RunResults;
@@ -111,6 +111,20 @@ describe('COSI-86 on the local control plane', () => {
     const r = result('v1alpha1-v0.1.0');
     expect(r.events).toEqual([]);
     expect(r.eventsRefused ?? []).toEqual([]);
+  });
+
+  it('decides every variant before its window closes, and says on what evidence', () => {
+    for (const v of V1ALPHA1) {
+      const d = result(v).decision;
+      expect(d?.early, v).toBe(true);
+      expect(d?.basis, v).toBe('retrying');
+      expect(d?.atMs, v).toBeLessThan(60_000);
+    }
+    // The v1alpha2 sidecar's own metrics confirm its reconcile ended terminally, so its quiet floor is short.
+    const d = result('v1alpha2-main').decision;
+    expect(d?.basis).toBe('quiet');
+    expect(d?.evidence).toMatch(/terminal reconcile error/);
+    expect(d?.atMs).toBeLessThan(25_000);
   });
 
   it('v1alpha2 makes exactly one attempt and records the error in the Bucket status', () => {
