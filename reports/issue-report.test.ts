@@ -6,6 +6,7 @@ import { XMLParser } from 'fast-xml-parser';
 import { lexer, type Token, type Tokens } from 'marked';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunResults, ScenarioResult } from '../harness/results/run-results.ts';
+import type { WitnessTable } from '../harness/results/witness-results.ts';
 import { componentProvenance } from './component-provenance.ts';
 import { issueTitle, renderIssueReport } from './issue-report.ts';
 import { readResults } from './results-file.ts';
@@ -172,6 +173,48 @@ describe('report --format issue on the COSI-86 run', () => {
       expect(marks).toBe(results.scenarios[i]?.attempts.length);
     });
     expect(codeBlocks(allTokens(tokens)).some((b) => b.text === textTimeline(results.scenarios))).toBe(true);
+  });
+
+  it('shows the witness table where a result carries one', () => {
+    const r = results.scenarios[0] as ScenarioResult;
+    const n = r.attempts.length;
+    const witnesses: WitnessTable = {
+      driverAttempts: n,
+      driverFailedAttempts: n,
+      rows: [
+        {
+          witness: 'sidecar-log',
+          measure: '"Add Bucket" log lines',
+          expects: 'attempts',
+          expected: n,
+          count: n,
+          fidelity: 'agree',
+          reason: `${n} = ${n} attempts`,
+        },
+        {
+          witness: 'events',
+          measure: 'Event FailedCreateBucket count',
+          expects: 'failed-attempts',
+          expected: n,
+          count: 0,
+          fidelity: 'disagree',
+          cause: 'event-refused',
+          reason: 'every Event was refused',
+        },
+      ],
+      notMeasured: [],
+      verdict: 'explained',
+      verdictReason: 'one witness disagrees, with a measured cause.',
+    };
+    const withWitnesses = { ...results, scenarios: [{ ...r, witnesses }, ...results.scenarios.slice(1)] };
+    const md = renderIssueReport(withWitnesses)?.markdown as string;
+    const t = tables(lexer(md)).find((x) => header(x).includes('Witnesses')) as Tokens.Table;
+    expect(column(t, 'Witnesses')[0]).toBe('explained (1/2 witnesses agree)');
+    const rowsTable = tables(allTokens(lexer(md))).find((x) =>
+      header(x).includes('What was counted'),
+    ) as Tokens.Table;
+    expect(column(rowsTable, 'Count')).toEqual([String(n), '0']);
+    expect(column(rowsTable, 'Agrees')).toEqual(['agree', 'disagree']);
   });
 
   it('keeps to GitHub-safe Markdown: no inline SVG, HTML only for <details>', () => {

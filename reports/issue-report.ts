@@ -1,4 +1,5 @@
 import type { MatrixCell, Rpc, RunResults, ScenarioResult } from '../harness/results/run-results.ts';
+import type { WitnessTable } from '../harness/results/witness-results.ts';
 import { componentProvenance } from './component-provenance.ts';
 import { formatCount, formatFit, formatIntervals, formatMs } from './format-units.ts';
 import { mdCell } from './markdown-text.ts';
@@ -130,23 +131,49 @@ function eventsRefused(r: ScenarioResult): string {
 }
 
 /**
- * Witness agreement, where the results carry it: the hook for the witness table other runs add (issue 11).
- * Its shape is not fixed yet, so only a plain `fidelity` word ('agree', 'disagree ...') or an object with a
- * `verdict` string is shown; anything else under `witnesses` is named as present, never guessed at.
+ * The witness table of a result, where the results carry one: issue 11's WitnessTable
+ * (harness/results/witness-results.ts), expected under `witnesses` once the runner records it. Checked at run time
+ * (verdict and rows present) because results written before then, or by another cosi-chaos, lack it.
  */
+export function witnessTableOf(r: ScenarioResult): WitnessTable | undefined {
+  const w = (r as ScenarioResult & { witnesses?: unknown }).witnesses;
+  if (!w || typeof w !== 'object') return undefined;
+  const t = w as Partial<WitnessTable>;
+  return typeof t.verdict === 'string' && Array.isArray(t.rows) ? (w as WitnessTable) : undefined;
+}
+
+/** Witness agreement in one cell: 'agree (3/3 witnesses)', or 'not recorded' when the results carry none. */
 export function witnessAgreement(r: ScenarioResult): string {
-  const extra = r as ScenarioResult & { witnesses?: unknown; fidelity?: unknown };
-  const fidelity = extra.fidelity;
-  if (typeof fidelity === 'string') return fidelity;
-  if (
-    fidelity &&
-    typeof fidelity === 'object' &&
-    typeof (fidelity as { verdict?: unknown }).verdict === 'string'
-  ) {
-    return (fidelity as { verdict: string }).verdict;
+  const t = witnessTableOf(r);
+  if (!t) {
+    return (r as ScenarioResult & { witnesses?: unknown }).witnesses === undefined
+      ? 'not recorded'
+      : 'recorded in an unknown form (see the results file)';
   }
-  if (extra.witnesses !== undefined) return 'recorded in the results file (not summarised here)';
-  return 'not recorded';
+  const agree = t.rows.filter((row) => row.fidelity === 'agree').length;
+  return `${t.verdict} (${agree}/${t.rows.length} witnesses agree)`;
+}
+
+function witnessDetails(subject: ScenarioResult[]): string[] {
+  return subject.flatMap((r) => {
+    const t = witnessTableOf(r);
+    if (!t || t.rows.length === 0) return [];
+    return details(`Witnesses of ${r.variant}: ${t.verdict}`, [
+      `${t.verdictReason} The driver answered ${t.driverAttempts} call(s), ${t.driverFailedAttempts} with an error.`,
+      '',
+      ...table(
+        ['Witness', 'What was counted', 'Expected', 'Count', 'Agrees', 'Why'],
+        t.rows.map((row) => [
+          row.witness,
+          row.measure,
+          String(row.expected),
+          String(row.count),
+          row.fidelity,
+          row.reason,
+        ]),
+      ),
+    ]);
+  });
 }
 
 function observed(r: ScenarioResult): string {
@@ -240,7 +267,7 @@ function expectedVsObserved(subject: ScenarioResult[]): string[] {
       r.verdict,
     ]),
   );
-  out.push('');
+  out.push('', ...witnessDetails(subject));
   for (const r of subject.filter((x) => x.attempts.length > 0)) {
     out.push(
       ...details(`Attempts of ${r.variant} (${attemptsText(r)})`, [
