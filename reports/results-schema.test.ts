@@ -13,6 +13,7 @@ import type {
   MatrixCell,
   ObjectStatus,
   Outcome,
+  OutcomeDecisionRecord,
   PolicyCheck,
   Projection,
   RefusedEvent,
@@ -32,6 +33,7 @@ const runResults: KeyKinds<RunResults> = {
   finishedAt: 'required',
   backend: 'required',
   windowMs: 'required',
+  earlyDecisions: 'optional',
   components: 'required',
   scenarios: 'required',
   loadErrors: 'required',
@@ -109,6 +111,14 @@ const scenarioResult: KeyKinds<ScenarioResult> = {
   verdictReason: 'required',
   cell: 'optional',
   policy: 'optional',
+  decision: 'optional',
+  phases: 'optional',
+};
+const outcomeDecision: KeyKinds<OutcomeDecisionRecord> = {
+  early: 'required',
+  atMs: 'required',
+  basis: 'required',
+  evidence: 'required',
 };
 const componentVersion: KeyKinds<ComponentVersion> = {
   name: 'required',
@@ -168,6 +178,7 @@ const objects: [string, ObjectSchema, Record<string, 'required' | 'optional'>][]
   ['RefusedEvent', def('refusedEvent'), refusedEvent],
   ['ObjectStatus', def('objectStatus'), objectStatus],
   ['MatrixCell', def('matrixCell'), matrixCell],
+  ['OutcomeDecisionRecord', def('outcomeDecision'), outcomeDecision],
   ['PolicyCheck', def('policyCheck'), policyCheck],
   ['ScenarioResult', def('scenarioResult'), scenarioResult],
   ['ComponentVersion', def('componentVersion'), componentVersion],
