@@ -497,6 +497,18 @@ describe('ApiFaultProxy against a real kube-apiserver', () => {
     ]);
   });
 
+  it('refuses bad options before listening, naming the option', async () => {
+    await expect(
+      ApiFaultProxy.start({
+        upstreamUrl: cp.serverUrl.replace('https:', 'http:'),
+        upstreamCaPem: cp.apiServer.caPem,
+      }),
+    ).rejects.toThrow(/upstreamUrl must be the API server's https:\/\/ URL/);
+    await expect(ApiFaultProxy.start({ upstreamUrl: cp.serverUrl, upstreamCaPem: '' })).rejects.toThrow(
+      /upstreamCaPem must be the PEM CA bundle/,
+    );
+  });
+
   it('passes tokens through unchanged: RBAC is still the real API server’s', async () => {
     const proxy = await startProxy('apiFaults:\n  rules: []\n');
     const denied = await apiError(

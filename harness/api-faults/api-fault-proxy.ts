@@ -87,6 +87,7 @@ export class ApiFaultProxy {
 
   /** Starts listening; resolves once the port is bound. */
   static async start(options: ApiFaultProxyOptions): Promise<ApiFaultProxy> {
+    checkOptions(options);
     const host = options.host ?? '127.0.0.1';
     const tls = createProxyTls([...new Set([host, '127.0.0.1', 'localhost'])]);
     const server = createServer({
@@ -373,6 +374,26 @@ export class ApiFaultProxy {
     const next = (this.callCounts.get(key) ?? 0) + 1;
     this.callCounts.set(key, next);
     return next;
+  }
+}
+
+// Bad options are a harness bug: say which option and what it should be before anything listens.
+function checkOptions(options: ApiFaultProxyOptions): void {
+  let upstream: URL | undefined;
+  try {
+    upstream = new URL(options.upstreamUrl);
+  } catch {
+    upstream = undefined;
+  }
+  if (upstream?.protocol !== 'https:') {
+    throw new TypeError(
+      `ApiFaultProxy: upstreamUrl must be the API server's https:// URL (LocalControlPlane.serverUrl), got ${JSON.stringify(options.upstreamUrl)}`,
+    );
+  }
+  if (!options.upstreamCaPem.includes('BEGIN CERTIFICATE')) {
+    throw new TypeError(
+      "ApiFaultProxy: upstreamCaPem must be the PEM CA bundle of the API server's serving certificate (KubeApiServer.caPem)",
+    );
   }
 }
 
