@@ -395,7 +395,7 @@ function sidecarLogs(subject: ScenarioResult[], context: IssueReportContext): st
 
 // GitHub removes inline <svg> from issue and comment bodies, and data: image URLs do not render either; a
 // plain-text comb renders everywhere, and the SVG goes into a file beside the body for the reporter to upload
-// (GitHub takes .svg attachments, and `gh issue create --attach` rewrites the relative link to the upload).
+// (GitHub takes .svg attachments).
 function timeline(subject: ScenarioResult[], context: IssueReportContext): string[] {
   const out = [
     'Attempts over the window (x one attempt, 2-9 several in one column, > still retrying at the end):',
