@@ -277,7 +277,10 @@ function expectedVsObserved(subject: ScenarioResult[]): string[] {
             String(i + 1),
             a.wallTime,
             formatMs(a.offsetMs),
-            i === 0 ? '—' : formatMs(a.offsetMs - (r.attempts[i - 1]?.offsetMs ?? 0)),
+            // From wall times, not offsets: an offset is clamped at 0 for an attempt before the trigger was recorded.
+            i === 0
+              ? '—'
+              : formatMs(Date.parse(a.wallTime) - Date.parse(r.attempts[i - 1]?.wallTime ?? a.wallTime)),
             a.code,
             a.message ?? '',
           ]),
