@@ -156,6 +156,15 @@ describe('report --format issue on the COSI-86 run', () => {
     expect(blocks.some((b) => b.text.includes(excerpt.windows[0]?.lines[0] as string))).toBe(true);
   });
 
+  it('finds the attempt in a log with whole-second times (v1alpha2, zap) by the bucket it names', async () => {
+    const r = results.scenarios.find((x) => x.era === 'v1alpha2') as ScenarioResult;
+    const excerpt = await sidecarLogExcerpt(LOGS, r);
+    expect(excerpt.found).toBe(true);
+    if (!excerpt.found) return;
+    const bucket = r.attempts[0]?.bucketName as string;
+    expect(excerpt.windows[0]?.lines.some((l) => l.includes(bucket))).toBe(true);
+  });
+
   it('says plainly when there is no run folder', async () => {
     const r = results.scenarios[0] as ScenarioResult;
     const missing = await sidecarLogExcerpt('reports/testdata/no-such-run/logs', r);

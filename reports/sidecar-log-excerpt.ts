@@ -1,6 +1,6 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { ScenarioResult } from '../harness/results/run-results.ts';
+import type { Attempt, ScenarioResult } from '../harness/results/run-results.ts';
 
 /** Lines of the sidecar's log around one attempt. */
 export interface LogWindow {
@@ -44,6 +44,12 @@ export function logLineTime(line: string, year: number): number | undefined {
   return iso?.[1] ? Date.parse(iso[1]) : undefined;
 }
 
+/** How long one timestamp stands for: a zap time without fractional seconds covers its whole second. */
+function timeSpanMs(line: string): number {
+  const iso = ISO.exec(line);
+  return iso?.[1] && !iso[1].includes('.') ? 1000 : 1;
+}
+
 function cut(line: string, max: number): string {
   return line.length > max ? `${line.slice(0, max)} … (${line.length - max} more characters)` : line;
 }
@@ -72,17 +78,23 @@ export function excerptAround(
     previous = logLineTime(l, year) ?? previous;
     return previous;
   });
-  const windowAt = (label: LogWindow['label'], wallTime: string): LogWindow | undefined => {
-    const t = Date.parse(wallTime);
+  const spans = lines.map(timeSpanMs);
+  const windowAt = (label: LogWindow['label'], attempt: Attempt): LogWindow | undefined => {
+    const t = Date.parse(attempt.wallTime);
+    const mentions = (line: string) =>
+      (attempt.bucketName !== undefined && line.includes(attempt.bucketName)) || line.includes(attempt.code);
     let best = -1;
-    let bestGap = Number.POSITIVE_INFINITY;
+    let bestScore = Number.POSITIVE_INFINITY;
     times.forEach((lt, i) => {
       if (lt === undefined) return;
-      // Ties go to the earlier line: the line that led to the attempt is more telling than one after it.
-      const gap = Math.abs(lt - t);
-      if (gap < bestGap) {
+      const end = lt + (spans[i] ?? 1) - 1;
+      const gap = t < lt ? lt - t : Math.max(0, t - end);
+      // Nearest first; at the same distance a line naming the bucket or the code, then the earlier line (the one
+      // that led to the attempt is more telling than one after it).
+      const score = gap * 2 + (mentions(lines[i] as string) ? 0 : 1);
+      if (score < bestScore) {
         best = i;
-        bestGap = gap;
+        bestScore = score;
       }
     });
     if (best < 0) return undefined;
@@ -95,10 +107,10 @@ export function excerptAround(
     while (from > 0 && best - from < before && near(from - 1)) from--;
     let to = best;
     while (to < lines.length - 1 && to - best < after && near(to + 1)) to++;
-    return { label, at: wallTime, lines: lines.slice(from, to + 1).map((l) => cut(l, max)) };
+    return { label, at: attempt.wallTime, lines: lines.slice(from, to + 1).map((l) => cut(l, max)) };
   };
-  const windows = [windowAt('first attempt', first.wallTime)];
-  if (last !== first) windows.push(windowAt('last attempt', last.wallTime));
+  const windows = [windowAt('first attempt', first)];
+  if (last !== first) windows.push(windowAt('last attempt', last));
   return windows.filter((w): w is LogWindow => w !== undefined);
 }
 
