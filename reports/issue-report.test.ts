@@ -158,11 +158,14 @@ describe('report --format issue on the COSI-86 run', () => {
 
   it('finds the attempt in a log with whole-second times (v1alpha2, zap) by the bucket it names', async () => {
     const r = results.scenarios.find((x) => x.era === 'v1alpha2') as ScenarioResult;
-    const excerpt = await sidecarLogExcerpt(LOGS, r);
+    const excerpt = await sidecarLogExcerpt(LOGS, r, { maxLineChars: 100_000 });
     expect(excerpt.found).toBe(true);
     if (!excerpt.found) return;
-    const bucket = r.attempts[0]?.bucketName as string;
-    expect(excerpt.windows[0]?.lines.some((l) => l.includes(bucket))).toBe(true);
+    const { bucketName, code } = r.attempts[0] as ScenarioResult['attempts'][number];
+    // The sidecar's own error line for the attempt: it names both the bucket and the driver's code.
+    expect(excerpt.windows[0]?.lines.some((l) => l.includes(bucketName as string) && l.includes(code))).toBe(
+      true,
+    );
   });
 
   it('says plainly when there is no run folder', async () => {
