@@ -2,6 +2,7 @@ import type { RunResults, ScenarioResult } from '../harness/results/run-results.
 import { formatCount, formatFit, formatMs } from './format-units.ts';
 import { mdCell } from './markdown-text.ts';
 import { type MatrixGrid, matrixGrids } from './matrix-grid.ts';
+import { decisionSection, witnessSection } from './witness-markdown.ts';
 
 function table(header: string[], rows: string[][]): string[] {
   return [
@@ -128,6 +129,8 @@ export function renderMarkdown(results: RunResults): string {
     }
     out.push('');
   }
+
+  out.push(...decisionSection(results.scenarios), ...witnessSection(results.scenarios));
 
   const grids = matrixGrids(results.scenarios);
   if (grids.length > 0) {

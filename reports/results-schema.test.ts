@@ -22,6 +22,12 @@ import type {
   ScenarioResult,
   Verdict,
 } from '../harness/results/run-results.ts';
+import type {
+  LogVolume,
+  WitnessNotMeasured,
+  WitnessRow,
+  WitnessTable,
+} from '../harness/results/witness-results.ts';
 import { RESULTS_SCHEMA_PATH } from './results-file.ts';
 
 type KeyKinds<T> = { [K in keyof T]-?: Record<string, never> extends Pick<T, K> ? 'optional' : 'required' };
@@ -113,6 +119,38 @@ const scenarioResult: KeyKinds<ScenarioResult> = {
   policy: 'optional',
   decision: 'optional',
   phases: 'optional',
+  witnesses: 'optional',
+};
+const witnessTable: KeyKinds<WitnessTable> = {
+  driverAttempts: 'required',
+  driverFailedAttempts: 'required',
+  rows: 'required',
+  notMeasured: 'required',
+  verdict: 'required',
+  verdictReason: 'required',
+  logVolume: 'optional',
+};
+const witnessRow: KeyKinds<WitnessRow> = {
+  witness: 'required',
+  measure: 'required',
+  expects: 'required',
+  expected: 'required',
+  count: 'required',
+  fidelity: 'required',
+  cause: 'optional',
+  reason: 'required',
+};
+const witnessNotMeasured: KeyKinds<WitnessNotMeasured> = {
+  witness: 'required',
+  measure: 'required',
+  reason: 'required',
+};
+const logVolume: KeyKinds<LogVolume> = {
+  lines: 'required',
+  bytes: 'required',
+  linesPerAttempt: 'required',
+  bytesPerAttempt: 'required',
+  bytesPerObjectPerDay: 'optional',
 };
 const outcomeDecision: KeyKinds<OutcomeDecisionRecord> = {
   early: 'required',
@@ -179,6 +217,10 @@ const objects: [string, ObjectSchema, Record<string, 'required' | 'optional'>][]
   ['ObjectStatus', def('objectStatus'), objectStatus],
   ['MatrixCell', def('matrixCell'), matrixCell],
   ['OutcomeDecisionRecord', def('outcomeDecision'), outcomeDecision],
+  ['WitnessTable', def('witnessTable'), witnessTable],
+  ['WitnessRow', def('witnessRow'), witnessRow],
+  ['WitnessNotMeasured', def('witnessNotMeasured'), witnessNotMeasured],
+  ['LogVolume', def('logVolume'), logVolume],
   ['PolicyCheck', def('policyCheck'), policyCheck],
   ['ScenarioResult', def('scenarioResult'), scenarioResult],
   ['ComponentVersion', def('componentVersion'), componentVersion],

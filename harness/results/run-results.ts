@@ -1,5 +1,6 @@
 // The results model of one run: the single source every report format is generated from.
 // Plain data only (JSON-serialisable); reports/ imports these types and nothing else from harness/.
+import type { WitnessTable } from './witness-results.ts';
 
 /** RPCs as the mock driver journals them. */
 export type Rpc = 'getInfo' | 'create' | 'getExisting' | 'delete' | 'grant' | 'revoke';
@@ -129,6 +130,8 @@ export interface ScenarioResult {
   decision?: OutcomeDecisionRecord;
   /** When each phase was reached, ms since the harness process started (binaries resolved ... verdict). */
   phases?: Record<string, number>;
+  /** The driver's count checked against the system's own records (local backend). */
+  witnesses?: WitnessTable;
 }
 
 /** How a scenario x variant's outcome was decided: by the window closing, or early on stated evidence. */

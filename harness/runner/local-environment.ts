@@ -20,6 +20,7 @@ import type { ManagedProcess } from '../process/managed-process.ts';
 import { ProcessStartError } from '../process/process-errors.ts';
 import type { Scenario } from '../scenarios/scenario-types.ts';
 import { type SidecarVariant, sameApi } from '../variants/sidecar-variants.ts';
+import { AUDIT_POLICY_FILE } from '../witnesses/audit-policy.ts';
 import {
   driverNameFor,
   ScenarioEnvironment,
@@ -53,6 +54,7 @@ export class VariantRuntime implements VariantHandle {
     private readonly launch: () => ManagedProcess,
     /** The v1alpha2 sidecar's plain-HTTP Prometheus endpoint on 127.0.0.1. */
     readonly metricsUrl?: string,
+    readonly sidecarUser?: string,
   ) {
     this.supervision = this.supervise();
   }
@@ -112,6 +114,9 @@ export interface LocalEnvironmentOptions {
  * release's CRDs, the release's real COSI controller (upstream RBAC, its own ServiceAccount token), and per
  * variant its own mock driver socket, driver name, ServiceAccount and real sidecar process.
  */
+/** The kube-apiserver's audit log in each environment's log folder. */
+const AUDIT_LOG = 'audit.jsonl';
+
 export class LocalEnvironment extends ScenarioEnvironment {
   private constructor(
     readonly controlPlane: LocalControlPlane,
@@ -124,6 +129,10 @@ export class LocalEnvironment extends ScenarioEnvironment {
     private readonly ports: PortReservation[],
   ) {
     super(runtimes, objects);
+  }
+
+  override get auditLogFile(): string {
+    return join(this.logDir, AUDIT_LOG);
   }
 
   kubeConfig(): KubeConfig {
@@ -174,6 +183,8 @@ export class LocalEnvironment extends ScenarioEnvironment {
       workDir: logDir,
       keepWorkDir: true,
       onPhase: opts.mark,
+      // The witnesses' record of every COSI, Event and Lease write (harness/witnesses/audit-policy.yaml).
+      audit: { policyFile: AUDIT_POLICY_FILE, logFile: join(logDir, AUDIT_LOG) },
     }).catch(async (err: unknown) => {
       await stopDrivers();
       throw err;
@@ -270,6 +281,7 @@ export class LocalEnvironment extends ScenarioEnvironment {
           launch(),
           launch,
           metricsPort ? `http://127.0.0.1:${metricsPort}/metrics` : undefined,
+          `system:serviceaccount:${sidecarNs}:${sa}`,
         );
         runtimes.set(m.variant.name, rt);
         cleanup.unshift(() => rt.stop());

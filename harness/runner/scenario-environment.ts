@@ -38,6 +38,8 @@ export interface VariantHandle {
   readonly sidecarLogFile?: string;
   /** The sidecar's Prometheus endpoint (v1alpha2), where the harness can reach it. */
   readonly metricsUrl?: string;
+  /** The sidecar's user as the API server authenticates it (system:serviceaccount:NS:NAME). */
+  readonly sidecarUser?: string;
 }
 
 /** Names of a scenario's objects for one variant; several variants share a cluster. */
@@ -66,6 +68,11 @@ export abstract class ScenarioEnvironment {
 
   /** POD_NAMESPACE of the sidecars, where the environment knows it. */
   readonly sidecarNamespace?: string;
+
+  /** The kube-apiserver's audit log, where the harness can read it (the local control plane). */
+  get auditLogFile(): string | undefined {
+    return undefined;
+  }
 
   /** Credentials the harness uses for scenario objects. */
   abstract kubeConfig(): KubeConfig;

@@ -36,6 +36,9 @@ export interface Slot {
   problem?: string;
   /** When the claim was first seen ready (delete scenarios wait for its controller's finalizer too). */
   readySince?: number;
+  /** The v1alpha2 sidecar's metrics when the slot was applied and when it settled (a witness). */
+  metricsBefore?: string;
+  metricsAfter?: string;
   /** Environment phases and the slot's own (first attempt, verdict), in ms since the process started. */
   phases?: PhaseClock;
 }

@@ -8,6 +8,7 @@ import { attemptsFor, type Slot } from './scenario-slot.ts';
 import { refusedEventsOf } from './slot-result.ts';
 import { advanceTriggers } from './trigger-advancer.ts';
 import { checkExpectation, withoutLateEvidence } from './verdict.ts';
+import { scrapeSidecarMetrics } from './witness-collector.ts';
 
 // Events and status arrive after the attempt that caused them; a decided slot re-reads them this often.
 const EVIDENCE_RECHECK_MS = 1_000;
@@ -115,9 +116,10 @@ export class SlotObserver {
     slot.checkedAt = now;
     const env = slot.env as ScenarioEnvironment;
     const inspected = await env.inspect(slot.scenario, slot.variant.name).catch(() => undefined);
-    const settle = () => {
+    const settle = async () => {
       slot.settled = { decision, observedMs: elapsed, attempts, inspected };
       slot.phases?.mark('verdict');
+      slot.metricsAfter = await scrapeSidecarMetrics(slot);
     };
     if (final) return settle();
     // Decided early: settle when every expectation holds, or when one has failed for good. A missing Event or
@@ -140,6 +142,6 @@ export class SlotObserver {
     const restarted = env.member(slot.variant.name).restartTimes.some((t) => t >= appliedAt);
     if (restarted) return; // crash attribution needs the whole window's restarts
     if (checkExpectation(input).length === 0 || checkExpectation(withoutLateEvidence(input)).length > 0)
-      settle();
+      await settle();
   }
 }

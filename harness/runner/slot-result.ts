@@ -7,12 +7,15 @@ import { classifyAttempts } from './outcome.ts';
 import type { VariantHandle } from './scenario-environment.ts';
 import { attemptsFor, type Slot } from './scenario-slot.ts';
 import { checkExpectation, describeExpectation, verdictOf } from './verdict.ts';
+import { witnessTableFor } from './witness-collector.ts';
 
 /** The result of one scenario x variant, from what was settled about it (or what was seen when the run stopped). */
 export async function resultFor(
   slot: Slot,
   tail: JournalTail | undefined,
   windowOverride?: number,
+  /** Scenario objects the slot's sidecar served in the run (its metrics count per controller). */
+  objectsOnSidecar = 1,
 ): Promise<ScenarioResult> {
   const base = {
     scenario: slot.scenario.name,
@@ -95,6 +98,16 @@ export async function resultFor(
     sidecarRestarts: caused,
     stopped: decision?.basis === 'quiet',
   });
+  const witnesses = await witnessTableFor({
+    slot,
+    attempts,
+    observedMs,
+    stoppedAfterError: outcome.outcome === 'terminal' && attempts.at(-1)?.code !== 'OK',
+    objects,
+    events,
+    eventsRefused,
+    objectsOnSidecar,
+  }).catch(() => undefined);
   const problems = checkExpectation({
     expect: slot.spec.expect,
     outcome,
@@ -102,6 +115,7 @@ export async function resultFor(
     events,
     eventsRefused: eventsRefused ?? [],
     objects,
+    witnesses,
   });
   if (restartsInWindow > caused)
     problems.push(
@@ -137,6 +151,7 @@ export async function resultFor(
           },
         }
       : {}),
+    ...(witnesses ? { witnesses } : {}),
     ...(policy ? { policy } : {}),
   };
 }

@@ -12,6 +12,7 @@ import type { ScenarioEnvironment } from './scenario-environment.ts';
 import { planSlots, type Slot } from './scenario-slot.ts';
 import { SlotObserver } from './slot-observer.ts';
 import { resultFor } from './slot-result.ts';
+import { scrapeSidecarMetrics } from './witness-collector.ts';
 
 export type { SidecarResolver } from './component-provisioner.ts';
 
@@ -191,6 +192,8 @@ export async function runSuite(opts: SuiteOptions): Promise<RunResults> {
       await forEachBounded(live, 8, async (slot) => {
         slot.env = env;
         slot.phases = new PhaseClock(envClock);
+        if ((slot.scenario.trigger ?? 'apply') === 'apply')
+          slot.metricsBefore = await scrapeSidecarMetrics(slot);
         await env.applyScenario(slot.scenario, slot.variant.name);
         slot.phases.mark('applied');
         const now = Date.now();
@@ -215,7 +218,10 @@ export async function runSuite(opts: SuiteOptions): Promise<RunResults> {
     await Promise.all([startAll, observer.run(() => starting && !stop.signal.aborted)]);
     // Interrupted: what was seen so far is still a result (partial), as the CLI reports it.
     await observer.refresh();
-    for (const slot of slots) results.push(await resultFor(slot, observer.tailOf(slot), opts.windowMs));
+    for (const slot of slots) {
+      const onSidecar = slots.filter((s) => s.env === slot.env && s.variant === slot.variant).length;
+      results.push(await resultFor(slot, observer.tailOf(slot), opts.windowMs, onSidecar));
+    }
   } catch (err) {
     await stopAll(envs, progress);
     throw err;

@@ -1,6 +1,7 @@
 import type { DriverCall } from '../driver/driver-admin-client.ts';
 import type { ScenarioEnvironment } from './scenario-environment.ts';
 import type { Slot } from './scenario-slot.ts';
+import { scrapeSidecarMetrics } from './witness-collector.ts';
 
 // Hundreds of matrix cells are set up at once on two cores; a precondition gets this long.
 const PRECONDITION_TIMEOUT_MS = 90_000;
@@ -39,9 +40,11 @@ export async function advanceTriggers(
       if (ready) slot.readySince ??= now;
       if (ready && (s.trigger !== 'delete-claim' || deletable)) {
         if (s.trigger === 'delete-claim') {
+          slot.metricsBefore = await scrapeSidecarMetrics(slot);
           await env.deleteClaim(s, slot.variant.name);
           Object.assign(slot, { state: 'observing', appliedAt: Date.now(), stateSince: now });
         } else if (s.trigger === 'create-access') {
+          slot.metricsBefore = await scrapeSidecarMetrics(slot);
           await env.createAccess(s, slot.variant.name);
           Object.assign(slot, { state: 'observing', appliedAt: Date.now(), stateSince: now });
         } else {
@@ -56,6 +59,7 @@ export async function advanceTriggers(
           (slot.variant.deviation !== undefined &&
             journalOf(slot).some((c) => c.rpc === 'grant' && c.code === 'OK')))
       ) {
+        slot.metricsBefore = await scrapeSidecarMetrics(slot);
         await env.deleteAccess(s, slot.variant.name);
         Object.assign(slot, { state: 'observing', appliedAt: Date.now(), stateSince: now });
       } else if (now - slot.stateSince > PRECONDITION_TIMEOUT_MS) {

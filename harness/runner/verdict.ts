@@ -1,4 +1,5 @@
 import type { Attempt, EventSummary, ObjectStatus, RefusedEvent, Verdict } from '../results/run-results.ts';
+import type { WitnessTable } from '../results/witness-results.ts';
 import { parseDuration } from '../scenarios/duration.ts';
 import type { Expectation } from '../scenarios/scenario-types.ts';
 import type { OutcomeResult } from './outcome.ts';
@@ -11,6 +12,8 @@ export interface VerdictInput {
   /** Events the sidecar's log says were refused (empty where the log cannot be read). */
   eventsRefused?: RefusedEvent[];
   objects: ObjectStatus[];
+  /** The driver's count checked against the system's own records, where they were read. */
+  witnesses?: WitnessTable;
 }
 
 /** Human-readable summary of an expectation, for reports. */
@@ -27,6 +30,7 @@ export function describeExpectation(e: Expectation): string {
   if (e.eventsRefused?.length) parts.push(`Events ${e.eventsRefused.join(', ')} refused`);
   if (e.statusError) parts.push('status.error set');
   if (e.statusErrorContains) parts.push(`status.error contains "${e.statusErrorContains}"`);
+  if (e.witnessesAgree) parts.push('witnesses agree with the driver');
   return parts.join('; ');
 }
 
@@ -82,6 +86,13 @@ export function checkExpectation(input: VerdictInput): string[] {
       problems.push(
         `Bucket status.error is "${String(error.message)}", expected it to contain "${e.statusErrorContains}"`,
       );
+  }
+  // Agreement, or a disagreement with a measured cause (an Event refused, an attempt in flight): never unexplained.
+  if (e.witnessesAgree) {
+    const w = input.witnesses;
+    if (!w) problems.push('no witness could be read');
+    else if (w.verdict === 'disagree' || w.verdict === 'not-measured')
+      problems.push(`witnesses: ${w.verdict}: ${w.verdictReason}`);
   }
   return problems;
 }

@@ -16,6 +16,8 @@ export interface Expectation {
   statusError?: boolean;
   /** The Bucket's status.error message must contain this (v1alpha2). */
   statusErrorContains?: string;
+  /** The witnesses (audit log, Events, metrics, sidecar log) agree with the driver, or differ for a measured cause. */
+  witnessesAgree?: boolean;
 }
 
 export interface ScenarioVariant {

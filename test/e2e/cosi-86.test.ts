@@ -127,6 +127,29 @@ describe('COSI-86 on the local control plane', () => {
     expect(d?.atMs).toBeLessThan(25_000);
   });
 
+  it("checks the driver's count against the system's own records on every variant", () => {
+    for (const v of [...V1ALPHA1, 'v1alpha2-main']) {
+      const w = result(v).witnesses;
+      expect(w?.driverAttempts, v).toBe(result(v).attempts.length);
+      // The sidecar's own log counts every attempt on every build.
+      expect(
+        w?.rows.some((r) => r.witness === 'sidecar-log' && r.fidelity === 'agree'),
+        v,
+      ).toBe(true);
+    }
+    // Where the Event lands, its count and the audit log's accepted Event writes equal the attempts.
+    for (const v of ['v1alpha1-v0.2.0', 'v1alpha1-v0.2.1', 'v1alpha1-v0.2.2'])
+      expect(result(v).witnesses?.verdict, v).toBe('agree');
+    // In its own namespace the COSI-86 build's Events are refused: a disagreement with a measured cause.
+    const own = result('v1alpha1-cosi86').witnesses;
+    expect(own?.verdict).toBe('explained');
+    expect(own?.rows.find((r) => r.witness === 'events')?.cause).toBe('event-refused');
+    // v1alpha2: its metrics count one terminal reconcile error and no requeue.
+    const v2 = result('v1alpha2-main').witnesses;
+    expect(v2?.verdict).toBe('agree');
+    expect(v2?.rows.filter((r) => r.witness === 'metrics').length).toBeGreaterThanOrEqual(3);
+  });
+
   it('v1alpha2 makes exactly one attempt and records the error in the Bucket status', () => {
     const r = result('v1alpha2-main');
     expect(r.outcome).toBe('terminal');
