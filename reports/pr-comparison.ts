@@ -107,7 +107,11 @@ function pairKey(r: ScenarioResult): string {
 
 function sidecarOf(results: RunResults, variant: string): string | undefined {
   const c = results.components.find((x) => x.name === `sidecar ${variant}`);
-  return c ? `${c.version} (${c.source})` : undefined;
+  if (!c) return undefined;
+  // A user binary has no version of its own: its path is all that says which build it was.
+  return c.source.startsWith('built from') || !c.path
+    ? `${c.version} (${c.source})`
+    : `${c.version} (${c.source}: ${c.path})`;
 }
 
 /**
