@@ -145,7 +145,10 @@ async function runRound(
     for (const each of loads) await each.run(load.warmupMs, false);
     const turns = Math.max(1, Math.ceil(load.durationMs / load.sliceMs));
     for (let turn = 0; turn < turns; turn++) {
-      for (const each of loads) await each.run(load.durationMs / turns, true);
+      // Each turn starts one server later, so none is always measured right after the same neighbour.
+      for (let i = 0; i < loads.length; i++) {
+        await (loads[(turn + i) % loads.length] as CreateBucketLoad).run(load.durationMs / turns, true);
+      }
     }
     return loads.map((each) => each.result());
   } finally {
