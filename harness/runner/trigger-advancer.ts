@@ -42,11 +42,11 @@ export async function advanceTriggers(
         if (s.trigger === 'delete-claim') {
           slot.metricsBefore = await scrapeSidecarMetrics(slot);
           await env.deleteClaim(s, slot.variant.name);
-          Object.assign(slot, { state: 'observing', appliedAt: Date.now(), stateSince: now });
+          Object.assign(slot, { state: 'observing', appliedAt: now, stateSince: now });
         } else if (s.trigger === 'create-access') {
           slot.metricsBefore = await scrapeSidecarMetrics(slot);
           await env.createAccess(s, slot.variant.name);
-          Object.assign(slot, { state: 'observing', appliedAt: Date.now(), stateSince: now });
+          Object.assign(slot, { state: 'observing', appliedAt: now, stateSince: now });
         } else {
           await env.createAccess(s, slot.variant.name);
           Object.assign(slot, { state: 'waiting-grant', stateSince: now });
@@ -61,7 +61,7 @@ export async function advanceTriggers(
       ) {
         slot.metricsBefore = await scrapeSidecarMetrics(slot);
         await env.deleteAccess(s, slot.variant.name);
-        Object.assign(slot, { state: 'observing', appliedAt: Date.now(), stateSince: now });
+        Object.assign(slot, { state: 'observing', appliedAt: now, stateSince: now });
       } else if (now - slot.stateSince > PRECONDITION_TIMEOUT_MS) {
         const wasWaitingForGrant = slot.state === 'waiting-grant';
         slot.state = 'precondition-failed';
