@@ -182,12 +182,18 @@ function observed(r: ScenarioResult): string {
   return `${r.outcome}${still}`;
 }
 
+// An early decision observed less than the window; the command asks for the run's window.
+function windowOf(r: ScenarioResult, results: RunResults): number {
+  return r.decision?.early ? results.windowMs : r.windowMs;
+}
+
 function commandFor(r: ScenarioResult, scenarioPath: string, results: RunResults): string {
   // A user binary runs as the variant 'custom': the command needs its path, which only the components record.
   const binary = results.components.find((c) => c.name === `sidecar ${r.variant}`)?.path;
   const sidecar =
     r.variant === 'custom' && binary ? `--sidecar ${binary} --era ${r.era}` : `--sidecar ${r.variant}`;
-  return `npx cosi-chaos run ${scenarioPath} ${sidecar} --window ${Math.round(r.windowMs / 1000)}s --out results/${r.scenario}`;
+  // --full: an issue needs the whole window (fitted backoff, projection), not a verdict decided in seconds.
+  return `npx cosi-chaos run ${scenarioPath} ${sidecar} --window ${Math.round(windowOf(r, results) / 1000)}s --full --out results/${r.scenario}`;
 }
 
 function whatHappens(subject: ScenarioResult[], code: string, rpc: string): string[] {
@@ -309,7 +315,7 @@ function reproduceCell(subject: ScenarioResult[], results: RunResults, cell: Mat
       'sh',
       [
         'npm ci',
-        `npx cosi-chaos matrix --only ${variants} --codes ${cell.code} --rpcs ${cell.rpc} --window ${Math.round(first.windowMs / 1000)}s --out ${out}`,
+        `npx cosi-chaos matrix --only ${variants} --codes ${cell.code} --rpcs ${cell.rpc} --window ${Math.round(windowOf(first, results) / 1000)}s --full --out ${out}`,
       ].join('\n'),
     ),
     '',

@@ -19,12 +19,13 @@ cli=(node bin/cosi-chaos.js)
 # run and matrix exit 1 when an expectation or a declared policy does not hold: still a measurement to keep.
 measured() { "$@" || [ $? -eq 1 ]; }
 
-measured "${cli[@]}" run scenarios/cosi-86.yaml --out "$work/cosi-86"
+# --full: the reports show the whole window (fitted backoff, projection), as a bug report needs.
+measured "${cli[@]}" run scenarios/cosi-86.yaml --full --out "$work/cosi-86"
 measured "${cli[@]}" matrix --only upstream-v1alpha1,correct-fix --codes InvalidArgument,Unavailable \
-  --rpcs create,delete --window 60s --out "$work/matrix"
+  --rpcs create,delete --window 60s --full --out "$work/matrix"
 patched=$(jq -r '.components[] | select(.name == "sidecar correct-fix") | .path' "$work/matrix/results.json")
 [ -x "$patched" ] || { echo "the matrix run recorded no correct-fix sidecar binary ($patched)" >&2; exit 3; }
-measured "${cli[@]}" run scenarios/cosi-86.yaml --sidecar "$patched" --era v1alpha1 --out "$work/cosi-86-correct-fix"
+measured "${cli[@]}" run scenarios/cosi-86.yaml --sidecar "$patched" --era v1alpha1 --full --out "$work/cosi-86-correct-fix"
 
 shorten() { sed -e "s#$repo/#./#g" -e "s#$HOME/#~/#g" "$1" >"$2"; }
 shorten "$work/cosi-86/results.json" "$dest/cosi-86.results.json"
