@@ -42,7 +42,8 @@ export interface MatrixFlags {
 export function matrixEnvironmentKey(s: Scenario, v: SidecarVariant): string {
   const cell = s.cell;
   if (!cell) return `${v.name}/matrix`;
-  if (cell.rpc === 'grant' && cell.code === 'AlreadyExists')
+  // The v1alpha2 sidecar answers AlreadyExists terminally (no nil dereference): nothing to isolate.
+  if (cell.rpc === 'grant' && cell.code === 'AlreadyExists' && v.era === 'v1alpha1')
     return `${v.name}/grant-crash-isolated-${cell.pattern}`;
   return `${v.name}/${cell.rpc === 'grant' ? `grant-${cell.pattern}` : cell.rpc}`;
 }
