@@ -1,5 +1,6 @@
 import junitModule, { type Builder } from 'junit-report-builder';
 import type { RunResults, ScenarioResult } from '../harness/results/run-results.ts';
+import { bucketLedgerProperties } from './bucket-ledger-properties.ts';
 import { formatCodes, formatFit, formatIntervals, formatMs } from './format-units.ts';
 import { groupBy, variantLabel } from './result-key.ts';
 
@@ -65,6 +66,7 @@ export function renderJunit(results: RunResults): string {
         .property('era', r.era)
         .property('outcome', r.outcome)
         .property('attempts', String(r.attempts.length));
+      for (const [name, value] of bucketLedgerProperties(r)) tc.property(name, value);
       if (r.verdict === 'fail') tc.failure(failureMessage(r), r.outcome).stacktrace(details(r));
       else if (r.verdict === 'skipped') tc.skipped().standardOutput(`skipped: ${r.verdictReason}`);
       else tc.standardOutput(details(r));

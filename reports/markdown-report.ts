@@ -1,4 +1,5 @@
 import type { RunResults, ScenarioResult } from '../harness/results/run-results.ts';
+import { bucketLedgerSection } from './bucket-ledger-markdown.ts';
 import { formatCount, formatFit, formatMs } from './format-units.ts';
 import { mdCell } from './markdown-text.ts';
 import { type MatrixGrid, matrixGrids } from './matrix-grid.ts';
@@ -131,6 +132,7 @@ export function renderMarkdown(results: RunResults): string {
   }
 
   out.push(...decisionSection(results.scenarios), ...witnessSection(results.scenarios));
+  out.push(...bucketLedgerSection(results.scenarios));
 
   const grids = matrixGrids(results.scenarios);
   if (grids.length > 0) {

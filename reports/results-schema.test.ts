@@ -23,6 +23,14 @@ import type {
   Verdict,
 } from '../harness/results/run-results.ts';
 import type {
+  ApiInjectedCount,
+  ApiRequestCount,
+  ApiRequestSummary,
+  ApiWrite,
+  BucketLedger,
+  LedgerBucket,
+} from '../harness/results/bucket-ledger-results.ts';
+import type {
   LogVolume,
   WitnessNotMeasured,
   WitnessRow,
@@ -120,6 +128,60 @@ const scenarioResult: KeyKinds<ScenarioResult> = {
   decision: 'optional',
   phases: 'optional',
   witnesses: 'optional',
+  buckets: 'optional',
+  apiRequests: 'optional',
+};
+const bucketLedger: KeyKinds<BucketLedger> = {
+  claims: 'required',
+  claimsDeleted: 'required',
+  createCalls: 'required',
+  createCallsPerClaimMax: 'required',
+  bucketsCreated: 'required',
+  bucketsInBackend: 'required',
+  duplicates: 'required',
+  repeatedCreatesOk: 'required',
+  orphans: 'optional',
+  bucketsNotReady: 'required',
+  finalizersLeft: 'required',
+  buckets: 'required',
+};
+const ledgerBucket: KeyKinds<LedgerBucket> = {
+  bucketName: 'required',
+  createCalls: 'required',
+  createCallsOk: 'required',
+  inBackend: 'required',
+  apiObject: 'required',
+  finalizers: 'required',
+};
+const apiRequestSummary: KeyKinds<ApiRequestSummary> = {
+  clients: 'required',
+  requests: 'required',
+  byRequest: 'required',
+  injected: 'required',
+  watchesCut: 'required',
+  writes: 'required',
+};
+const apiRequestCount: KeyKinds<ApiRequestCount> = {
+  verb: 'required',
+  resource: 'required',
+  status: 'optional',
+  count: 'required',
+};
+const apiInjectedCount: KeyKinds<ApiInjectedCount> = {
+  rule: 'required',
+  kind: 'required',
+  count: 'required',
+};
+const apiWrite: KeyKinds<ApiWrite> = {
+  seq: 'required',
+  wallTime: 'required',
+  offsetMs: 'required',
+  verb: 'required',
+  resource: 'required',
+  name: 'optional',
+  status: 'optional',
+  outcome: 'required',
+  rule: 'optional',
 };
 const witnessTable: KeyKinds<WitnessTable> = {
   driverAttempts: 'required',
@@ -223,6 +285,12 @@ const objects: [string, ObjectSchema, Record<string, 'required' | 'optional'>][]
   ['LogVolume', def('logVolume'), logVolume],
   ['PolicyCheck', def('policyCheck'), policyCheck],
   ['ScenarioResult', def('scenarioResult'), scenarioResult],
+  ['BucketLedger', def('bucketLedger'), bucketLedger],
+  ['LedgerBucket', def('ledgerBucket'), ledgerBucket],
+  ['ApiRequestSummary', def('apiRequestSummary'), apiRequestSummary],
+  ['ApiRequestCount', def('apiRequestCount'), apiRequestCount],
+  ['ApiInjectedCount', def('apiInjectedCount'), apiInjectedCount],
+  ['ApiWrite', def('apiWrite'), apiWrite],
   ['ComponentVersion', def('componentVersion'), componentVersion],
   ['LoadError', def('loadError'), loadError],
 ];

@@ -17,6 +17,16 @@ export interface DriverCall {
   latencyMs: number;
 }
 
+/** A bucket in the mock driver's backend (GET /orphans, /duplicates). */
+export interface BackendBucket {
+  bucketId: string;
+  bucketName: string;
+  parameters: Record<string, string>;
+  objects: number;
+  /** Creates answered OK for it; more than one is a repeated create. */
+  successfulCreates: number;
+}
+
 /** Reads a running mock driver's journal over its admin HTTP API. */
 export class DriverAdminClient {
   constructor(readonly baseUrl: string) {}
@@ -24,6 +34,13 @@ export class DriverAdminClient {
   async healthy(): Promise<boolean> {
     const res = await fetch(`${this.baseUrl}/healthz`);
     return res.ok;
+  }
+
+  /** Every bucket in the driver's backend now (GET /orphans: created and not deleted). */
+  async backendBuckets(): Promise<BackendBucket[]> {
+    const res = await fetch(`${this.baseUrl}/orphans`);
+    if (!res.ok) throw new Error(`GET /orphans: HTTP ${res.status}: ${await res.text()}`);
+    return ((await res.json()) as { buckets: BackendBucket[] }).buckets;
   }
 
   /** Calls after `sinceSeq` (exclusive), optionally of one RPC. */

@@ -21,6 +21,7 @@ import { ProcessStartError } from '../process/process-errors.ts';
 import type { Scenario } from '../scenarios/scenario-types.ts';
 import { type SidecarVariant, sameApi } from '../variants/sidecar-variants.ts';
 import { AUDIT_POLICY_FILE } from '../witnesses/audit-policy.ts';
+import { type ApiFaultRoute, startApiFaultRoute } from './api-fault-routing.ts';
 import {
   driverNameFor,
   ScenarioEnvironment,
@@ -127,6 +128,8 @@ export class LocalEnvironment extends ScenarioEnvironment {
     override readonly sidecarNamespace: string,
     objects: CosiObjects,
     private readonly ports: PortReservation[],
+    /** The API-server fault proxy, when a scenario here has apiFaults (api-fault-routing.ts). */
+    readonly apiFaults?: ApiFaultRoute,
   ) {
     super(runtimes, objects);
   }
@@ -203,6 +206,11 @@ export class LocalEnvironment extends ScenarioEnvironment {
       },
     ];
     try {
+      const route = await startApiFaultRoute(scenarios, cp, logDir);
+      if (route) cleanup.unshift(() => route.proxy.stop());
+      // Through the proxy where the scenario routes that component; its own token either way.
+      const kubeconfigFor = (through: boolean | undefined, sa: string, token: string, ns: string) =>
+        through && route ? route.proxy.kubeconfig(sa, token, ns) : cp.kubeconfigFor(sa, token, ns);
       const admin = cp.adminKubeConfig();
       progress?.(
         `${label}: installing ${era} CRDs (${first.variant.crds.module}@${first.variant.crds.version})`,
@@ -222,7 +230,8 @@ export class LocalEnvironment extends ScenarioEnvironment {
       const controllerKubeconfig = join(logDir, 'controller.kubeconfig');
       await writeFile(
         controllerKubeconfig,
-        cp.kubeconfigFor(
+        kubeconfigFor(
+          route?.controller,
           rbac.serviceAccount,
           await requestServiceAccountToken(admin, SYSTEM_NS, rbac.serviceAccount),
           SYSTEM_NS,
@@ -257,7 +266,12 @@ export class LocalEnvironment extends ScenarioEnvironment {
         const kubeconfig = join(logDir, `sidecar-${m.variant.name}.kubeconfig`);
         await writeFile(
           kubeconfig,
-          cp.kubeconfigFor(sa, await requestServiceAccountToken(admin, sidecarNs, sa), sidecarNs),
+          kubeconfigFor(
+            route?.sidecar,
+            sa,
+            await requestServiceAccountToken(admin, sidecarNs, sa),
+            sidecarNs,
+          ),
           { mode: 0o600 },
         );
         const healthPort = era === 'v1alpha2' ? await port() : undefined;
@@ -286,7 +300,17 @@ export class LocalEnvironment extends ScenarioEnvironment {
         runtimes.set(m.variant.name, rt);
         cleanup.unshift(() => rt.stop());
       }
-      const env = new LocalEnvironment(cp, controller, assist, runtimes, logDir, sidecarNs, objects, ports);
+      const env = new LocalEnvironment(
+        cp,
+        controller,
+        assist,
+        runtimes,
+        logDir,
+        sidecarNs,
+        objects,
+        ports,
+        route,
+      );
       for (const rt of runtimes.values()) await env.waitForSidecar(rt);
       opts.mark?.('controller and sidecars ready');
       return env;
@@ -341,6 +365,7 @@ export class LocalEnvironment extends ScenarioEnvironment {
     const steps = [
       () => this.assist?.stop() ?? Promise.resolve(),
       () => this.controller.stop(),
+      () => this.apiFaults?.proxy.stop() ?? Promise.resolve(),
       () => this.controlPlane.stop(),
     ];
     for (const step of steps) await step().catch((e: unknown) => errors.push(e));

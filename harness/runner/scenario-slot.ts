@@ -39,6 +39,8 @@ export interface Slot {
   /** The v1alpha2 sidecar's metrics when the slot was applied and when it settled (a witness). */
   metricsBefore?: string;
   metricsAfter?: string;
+  /** When the harness deleted the claim of a scenario with spec.deleteClaimAfter (claim-deleter.ts). */
+  claimDeletedAt?: number;
   /** Environment phases and the slot's own (first attempt, verdict), in ms since the process started. */
   phases?: PhaseClock;
 }

@@ -6,6 +6,7 @@ import { budgetOf, type DeciderRules, decideOutcome, type OutcomeWitness } from 
 import type { ScenarioEnvironment, VariantHandle } from './scenario-environment.ts';
 import { attemptsFor, type Slot } from './scenario-slot.ts';
 import { refusedEventsOf } from './slot-result.ts';
+import { deleteClaimsDue } from './claim-deleter.ts';
 import { advanceTriggers } from './trigger-advancer.ts';
 import { checkExpectation, withoutLateEvidence } from './verdict.ts';
 import { scrapeSidecarMetrics } from './witness-collector.ts';
@@ -81,11 +82,14 @@ export class SlotObserver {
   private async poll(): Promise<void> {
     await this.refresh();
     await advanceTriggers(this.slots, this.envs, (s) => this.callsOf(s));
+    await deleteClaimsDue(this.slots);
     const observing = this.slots.filter((s) => s.state === 'observing' && !s.settled);
     await Promise.all(observing.map((s) => this.consider(s)));
   }
 
   private async consider(slot: Slot): Promise<void> {
+    // Nothing is decided before a scheduled claim deletion has happened: it is part of what is measured.
+    if (slot.scenario.deleteClaimAfterMs !== undefined && slot.claimDeletedAt === undefined) return;
     const appliedAt = slot.appliedAt as number;
     const now = Date.now();
     const before = slot.attempts.length;

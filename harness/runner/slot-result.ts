@@ -7,6 +7,7 @@ import { classifyAttempts } from './outcome.ts';
 import type { VariantHandle } from './scenario-environment.ts';
 import { attemptsFor, type Slot } from './scenario-slot.ts';
 import { checkExpectation, describeExpectation, verdictOf } from './verdict.ts';
+import { slotLedger } from './slot-ledger.ts';
 import { witnessTableFor } from './witness-collector.ts';
 
 /** The result of one scenario x variant, from what was settled about it (or what was seen when the run stopped). */
@@ -108,6 +109,7 @@ export async function resultFor(
     eventsRefused,
     objectsOnSidecar,
   }).catch(() => undefined);
+  const ledger = await slotLedger(slot, tail?.group(slot.scenario.name) ?? []);
   const problems = checkExpectation({
     expect: slot.spec.expect,
     outcome,
@@ -116,7 +118,9 @@ export async function resultFor(
     eventsRefused: eventsRefused ?? [],
     objects,
     witnesses,
+    buckets: ledger.buckets,
   });
+  problems.push(...ledger.problems);
   if (restartsInWindow > caused)
     problems.push(
       `the sidecar restarted ${restartsInWindow - caused}x during the window because of other scenarios`,
@@ -152,6 +156,8 @@ export async function resultFor(
         }
       : {}),
     ...(witnesses ? { witnesses } : {}),
+    ...(ledger.buckets ? { buckets: ledger.buckets } : {}),
+    ...(ledger.apiRequests ? { apiRequests: ledger.apiRequests } : {}),
     ...(policy ? { policy } : {}),
   };
 }

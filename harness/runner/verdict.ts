@@ -1,3 +1,4 @@
+import type { BucketLedger } from '../results/bucket-ledger-results.ts';
 import type { Attempt, EventSummary, ObjectStatus, RefusedEvent, Verdict } from '../results/run-results.ts';
 import type { WitnessTable } from '../results/witness-results.ts';
 import { parseDuration } from '../scenarios/duration.ts';
@@ -14,6 +15,8 @@ export interface VerdictInput {
   objects: ObjectStatus[];
   /** The driver's count checked against the system's own records, where they were read. */
   witnesses?: WitnessTable;
+  /** Duplicates and orphans, counted when the run ends: checked only when given (never during early decisions). */
+  buckets?: BucketLedger;
 }
 
 /** Human-readable summary of an expectation, for reports. */
@@ -31,6 +34,9 @@ export function describeExpectation(e: Expectation): string {
   if (e.statusError) parts.push('status.error set');
   if (e.statusErrorContains) parts.push(`status.error contains "${e.statusErrorContains}"`);
   if (e.witnessesAgree) parts.push('witnesses agree with the driver');
+  if (e.duplicates !== undefined) parts.push(`${e.duplicates} duplicate bucket(s)`);
+  if (e.orphans !== undefined) parts.push(`${e.orphans} orphan bucket(s)`);
+  if (e.createCallsPerClaim) parts.push(`<= ${e.createCallsPerClaim.max} create call(s) per claim`);
   return parts.join('; ');
 }
 
@@ -94,6 +100,25 @@ export function checkExpectation(input: VerdictInput): string[] {
     else if (w.verdict === 'disagree' || w.verdict === 'not-measured')
       problems.push(`witnesses: ${w.verdict}: ${w.verdictReason}`);
   }
+  problems.push(...bucketProblems(e, input.buckets));
+  return problems;
+}
+
+// Duplicates, orphans and create calls per claim (harness/runner/bucket-ledger.ts).
+function bucketProblems(e: Expectation, b: BucketLedger | undefined): string[] {
+  if (!b) return [];
+  const problems: string[] = [];
+  if (e.duplicates !== undefined && b.duplicates !== e.duplicates)
+    problems.push(`${b.duplicates} duplicate bucket(s), expected ${e.duplicates}`);
+  if (e.orphans !== undefined) {
+    if (b.orphans === undefined)
+      problems.push(`orphans not counted: ${b.claims - b.claimsDeleted} claim(s) still exist`);
+    else if (b.orphans !== e.orphans) problems.push(`${b.orphans} orphan bucket(s), expected ${e.orphans}`);
+  }
+  if (e.createCallsPerClaim && b.createCallsPerClaimMax > e.createCallsPerClaim.max)
+    problems.push(
+      `${b.createCallsPerClaimMax} DriverCreateBucket calls for one claim, expected at most ${e.createCallsPerClaim.max}`,
+    );
   return problems;
 }
 

@@ -3,13 +3,15 @@ import { createRequire } from 'node:module';
 import { join, resolve } from 'node:path';
 import { Ajv, type ErrorObject } from 'ajv';
 import { type Document, isNode, LineCounter, parseDocument } from 'yaml';
+import { API_FAULTS_SCHEMA, type ApiFaultSet, compileApiFaultsValue } from '../api-faults/index.ts';
 import { parseDuration } from './duration.ts';
 import { ScenarioError } from './scenario-error.ts';
 import type { Expectation, Scenario, ScenarioVariant } from './scenario-types.ts';
 
 const require = createRequire(import.meta.url);
 const schema = require('../../schemas/scenario.schema.json') as object;
-const ajv = new Ajv({ allErrors: false, strict: false });
+// spec.apiFaults is a $ref to the API-fault proxy's own schema.
+const ajv = new Ajv({ allErrors: false, strict: false }).addSchema(API_FAULTS_SCHEMA);
 const validate = ajv.compile(schema);
 
 // Each counted RPC has one natural way to be triggered; spec.trigger overrides it.
@@ -72,6 +74,15 @@ export function parseScenario(text: string, file: string): Scenario {
     );
   }
   const data = doc.toJS() as unknown;
+  // apiFaults first, by its own loader: its messages name the action kinds, and rule semantics are checked too.
+  const apiFaultsValue = (data as { spec?: { apiFaults?: unknown } } | null)?.spec?.apiFaults;
+  let apiFaults: ApiFaultSet | undefined;
+  if (apiFaultsValue !== undefined)
+    apiFaults = compileApiFaultsValue(apiFaultsValue, {
+      file,
+      basePath: ['spec', 'apiFaults'],
+      lineOf: (path) => lineOf(doc, lc, path),
+    });
   if (!validate(data)) {
     const err = (validate.errors ?? [])[0] as ErrorObject;
     const path = pathOf(err);
@@ -93,6 +104,8 @@ export function parseScenario(text: string, file: string): Scenario {
       trigger?: Scenario['trigger'];
       access?: { name: string; parameters?: Record<string, string> };
       sidecarNamespace?: string;
+      apiFaultsClients?: ('sidecar' | 'controller')[];
+      deleteClaimAfter?: string;
     };
   };
   const windowMs = parseDuration(raw.spec.window ?? '60s') as number;
@@ -121,6 +134,19 @@ export function parseScenario(text: string, file: string): Scenario {
       needsAccess
         ? `rpc ${raw.spec.rpc} (trigger ${trigger}) needs spec.access`
         : 'spec.access is only used with trigger create-access or delete-access',
+    );
+  }
+  if (raw.spec.apiFaultsClients && !apiFaults) {
+    const path = ['spec', 'apiFaultsClients'];
+    throw new ScenarioError(file, lineOf(doc, lc, path), path.join('.'), 'is only used with spec.apiFaults');
+  }
+  if (raw.spec.deleteClaimAfter !== undefined && trigger !== 'apply') {
+    const path = ['spec', 'deleteClaimAfter'];
+    throw new ScenarioError(
+      file,
+      lineOf(doc, lc, path),
+      path.join('.'),
+      `is only used with trigger apply (this scenario's trigger is ${trigger})`,
     );
   }
   if (raw.spec.bucketClass.parameters?.[SCENARIO_PARAMETER] !== undefined) {
@@ -155,6 +181,10 @@ export function parseScenario(text: string, file: string): Scenario {
         }
       : undefined,
     ...(raw.spec.sidecarNamespace ? { sidecarNamespace: raw.spec.sidecarNamespace } : {}),
+    ...(apiFaults ? { apiFaults, apiFaultsClients: raw.spec.apiFaultsClients ?? ['sidecar'] } : {}),
+    ...(raw.spec.deleteClaimAfter !== undefined
+      ? { deleteClaimAfterMs: parseDuration(raw.spec.deleteClaimAfter) as number }
+      : {}),
   };
 }
 

@@ -1,4 +1,5 @@
 // A scenario file as loaded (schemas/scenario.schema.json is the contract; these types mirror it).
+import type { ApiFaultSet } from '../api-faults/index.ts';
 import type { MatrixCell, Outcome, Rpc } from '../results/run-results.ts';
 
 export interface Expectation {
@@ -18,6 +19,12 @@ export interface Expectation {
   statusErrorContains?: string;
   /** The witnesses (audit log, Events, metrics, sidecar log) agree with the driver, or differ for a measured cause. */
   witnessesAgree?: boolean;
+  /** Backend buckets beyond one per claim (harness/runner/bucket-ledger.ts). */
+  duplicates?: number;
+  /** Backend buckets left after their claim was deleted. */
+  orphans?: number;
+  /** DriverCreateBucket calls for any one claim. */
+  createCallsPerClaim?: { max: number };
 }
 
 export interface ScenarioVariant {
@@ -63,4 +70,10 @@ export interface Scenario {
   sidecarNamespace?: string;
   /** Matrix runs: the code x RPC x pattern this scenario is. */
   cell?: MatrixCell;
+  /** API-server faults (spec.apiFaults), compiled; the scenario then runs in a control plane of its own. */
+  apiFaults?: ApiFaultSet;
+  /** Components routed through the fault proxy (spec.apiFaultsClients; default sidecar). */
+  apiFaultsClients?: ('sidecar' | 'controller')[];
+  /** create scenarios: the claim is deleted this long after it was applied (spec.deleteClaimAfter). */
+  deleteClaimAfterMs?: number;
 }
