@@ -94,8 +94,14 @@ describe('report --format issue on the COSI-86 run', () => {
     ]);
     expect(column(t, 'Variant')).toEqual(results.scenarios.map((r) => r.variant));
     expect(column(t, 'Attempts')).toEqual(results.scenarios.map(attemptsText));
-    // The results carry no witness table yet: the column says so rather than guessing.
-    expect(new Set(column(t, 'Witnesses'))).toEqual(new Set(['not recorded']));
+    // Each variant's witness verdict, with how many witnesses agreed, from its own table.
+    expect(column(t, 'Witnesses')).toEqual(
+      results.scenarios.map(
+        (r) =>
+          `${r.witnesses?.verdict} (${r.witnesses?.rows.filter((w) => w.fidelity === 'agree').length}/${r.witnesses?.rows.length} witnesses agree)`,
+      ),
+    );
+    expect(results.scenarios.every((r) => r.witnesses)).toBe(true);
     const v1alpha2 = results.scenarios.findIndex((r) => r.era === 'v1alpha2');
     expect(column(t, 'status.error')[v1alpha2]).toContain('Invalid bucket name');
   });
