@@ -4,6 +4,7 @@ import { backoffChartSvg } from './html/backoff-chart.ts';
 import { escapeHtml } from './html/escape.ts';
 import { heatMapTable } from './html/heat-map.ts';
 import { codeColour, heatColour } from './html/palette.ts';
+import { scaleCurveSvg, scalePoints } from './html/scale-curve.ts';
 import { timelineSvg } from './html/timeline-svg.ts';
 import { matrixGrids } from './matrix-grid.ts';
 import { groupBy } from './result-key.ts';
@@ -78,6 +79,26 @@ function scenarioSummary(group: ScenarioResult[]): string {
   );
 }
 
+// Scale scenarios (N claims at once): the curve and its numbers.
+function scaleSection(results: RunResults, curve: string): string[] {
+  return [
+    '<p class="muted">Each point: one variant with N claims failing at once, attempts per claim per minute over the window.</p>',
+    curve,
+    simpleTable(
+      ['Variant', 'N', 'Attempts/claim/min', 'Never called', 'Lost', 'Misattributed', 'Window'],
+      scalePoints(results.scenarios).map((p) => [
+        escapeHtml(p.variant),
+        String(p.claims),
+        p.attemptsPerClaimPerMinute.toFixed(2),
+        String(p.claimsNeverCalled),
+        String(p.lost),
+        String(p.misattributed),
+        escapeHtml(formatMs(p.windowMs)),
+      ]),
+    ),
+  ];
+}
+
 /**
  * The run as ONE self-contained HTML page (inline CSS and SVG, no scripts, no external URLs): a timeline per
  * scenario with one mark per attempt, the error-code matrix as heat maps, the fitted backoff curves, components
@@ -86,6 +107,7 @@ function scenarioSummary(group: ScenarioResult[]): string {
 export function renderHtml(results: RunResults): string {
   const verdicts = (v: ScenarioResult['verdict']) => results.scenarios.filter((r) => r.verdict === v).length;
   const byScenario = groupBy(results.scenarios, (r) => r.scenario);
+  const scaleCurve = scaleCurveSvg(results.scenarios);
   const body: string[] = [
     '<header>',
     '<h1>cosi-chaos results</h1>',
@@ -93,7 +115,7 @@ export function renderHtml(results: RunResults): string {
     `<p class="badges"><span class="pass">${verdicts('pass')} passed</span><span class="fail">${verdicts('fail')} failed</span>` +
       `<span class="skipped">${verdicts('skipped')} skipped</span><span class="skipped">${results.loadErrors.length} load error(s)</span></p>`,
     '<nav><a href="#timelines">Timelines</a><a href="#matrix">Matrix</a><a href="#backoff">Backoff</a>' +
-      '<a href="#components">Components</a><a href="#load-errors">Load errors</a></nav>',
+      `${scaleCurve ? '<a href="#scale">Scale</a>' : ''}<a href="#components">Components</a><a href="#load-errors">Load errors</a></nav>`,
     '</header>',
   ];
 
@@ -147,6 +169,10 @@ export function renderHtml(results: RunResults): string {
     ),
   );
 
+  if (scaleCurve)
+    body.push(
+      ...section('scale', 'Attempts per claim per minute against N', scaleSection(results, scaleCurve)),
+    );
   body.push(
     ...section('components', 'Components', [
       results.components.length === 0

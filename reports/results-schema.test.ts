@@ -4,6 +4,14 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type {
+  ApiInjectedCount,
+  ApiRequestCount,
+  ApiRequestSummary,
+  ApiWrite,
+  BucketLedger,
+  LedgerBucket,
+} from '../harness/results/bucket-ledger-results.ts';
+import type {
   Attempt,
   BackoffFit,
   ComponentVersion,
@@ -23,13 +31,11 @@ import type {
   Verdict,
 } from '../harness/results/run-results.ts';
 import type {
-  ApiInjectedCount,
-  ApiRequestCount,
-  ApiRequestSummary,
-  ApiWrite,
-  BucketLedger,
-  LedgerBucket,
-} from '../harness/results/bucket-ledger-results.ts';
+  PerClaimSpread,
+  ScaleResources,
+  ScaleResult,
+  ScaleWitness,
+} from '../harness/results/scale-results.ts';
 import type {
   LogVolume,
   WitnessNotMeasured,
@@ -128,6 +134,7 @@ const scenarioResult: KeyKinds<ScenarioResult> = {
   decision: 'optional',
   phases: 'optional',
   witnesses: 'optional',
+  scale: 'optional',
   buckets: 'optional',
   apiRequests: 'optional',
 };
@@ -182,6 +189,38 @@ const apiWrite: KeyKinds<ApiWrite> = {
   status: 'optional',
   outcome: 'required',
   rule: 'optional',
+};
+const scaleResult: KeyKinds<ScaleResult> = {
+  claims: 'required',
+  claimsCreated: 'required',
+  claimsNeverCalled: 'required',
+  applyMs: 'required',
+  attempts: 'required',
+  attributed: 'required',
+  lost: 'required',
+  misattributed: 'required',
+  attemptsPerClaim: 'required',
+  attemptsPerClaimPerMinute: 'required',
+  driverCallsPerSecond: 'required',
+  witness: 'optional',
+  resources: 'required',
+};
+const perClaimSpread: KeyKinds<PerClaimSpread> = { min: 'required', median: 'required', max: 'required' };
+const scaleWitness: KeyKinds<ScaleWitness> = {
+  witness: 'required',
+  measure: 'required',
+  witnessed: 'required',
+  claimsAgree: 'required',
+  claimsInFlight: 'required',
+  claimsDisagree: 'required',
+};
+const scaleResources: KeyKinds<ScaleResources> = {
+  harnessRssBytes: 'required',
+  harnessPeakRssBytes: 'required',
+  harnessCpuSeconds: 'required',
+  driverRssBytes: 'optional',
+  driverPeakRssBytes: 'optional',
+  driverCpuSeconds: 'optional',
 };
 const witnessTable: KeyKinds<WitnessTable> = {
   driverAttempts: 'required',
@@ -285,6 +324,10 @@ const objects: [string, ObjectSchema, Record<string, 'required' | 'optional'>][]
   ['LogVolume', def('logVolume'), logVolume],
   ['PolicyCheck', def('policyCheck'), policyCheck],
   ['ScenarioResult', def('scenarioResult'), scenarioResult],
+  ['ScaleResult', def('scaleResult'), scaleResult],
+  ['PerClaimSpread', def('perClaimSpread'), perClaimSpread],
+  ['ScaleWitness', def('scaleWitness'), scaleWitness],
+  ['ScaleResources', def('scaleResources'), scaleResources],
   ['BucketLedger', def('bucketLedger'), bucketLedger],
   ['LedgerBucket', def('ledgerBucket'), ledgerBucket],
   ['ApiRequestSummary', def('apiRequestSummary'), apiRequestSummary],

@@ -1,6 +1,7 @@
 // The results model of one run: the single source every report format is generated from.
 // Plain data only (JSON-serialisable); reports/ imports these types and nothing else from harness/.
 import type { ApiRequestSummary, BucketLedger } from './bucket-ledger-results.ts';
+import type { ScaleResult } from './scale-results.ts';
 import type { WitnessTable } from './witness-results.ts';
 
 /** RPCs as the mock driver journals them. */
@@ -133,6 +134,8 @@ export interface ScenarioResult {
   phases?: Record<string, number>;
   /** The driver's count checked against the system's own records (local backend). */
   witnesses?: WitnessTable;
+  /** Scale scenarios (spec.scale): N claims, each driver call attributed to its claim; memory and CPU. */
+  scale?: ScaleResult;
   /** Duplicate and orphan buckets, create calls per claim, leftovers (harness/runner/bucket-ledger.ts). */
   buckets?: BucketLedger;
   /** What went through the API-server fault proxy, when the scenario had apiFaults. */

@@ -7,6 +7,7 @@ import type { EventSummary, ObjectStatus } from '../results/run-results.ts';
 import { SCENARIO_PARAMETER } from '../scenarios/scenario-loader.ts';
 import type { Scenario } from '../scenarios/scenario-types.ts';
 import type { SidecarVariant } from '../variants/sidecar-variants.ts';
+import { applyClaimFleet } from './claim-fleet.ts';
 
 /** Driver name for a variant: DNS-label safe, since the sidecar derives its Lease name from it. */
 export function driverNameFor(variant: string): string {
@@ -31,7 +32,8 @@ export interface VariantHandle {
   readonly variant: SidecarVariant;
   /** Position in the environment; suffixes object names when several variants share it. */
   readonly index: number;
-  readonly driver: { readonly admin: DriverAdminClient };
+  /** The driver's admin API, and its process where the harness started it (scale results read its memory). */
+  readonly driver: { readonly admin: DriverAdminClient; readonly process?: { readonly pid: number } };
   readonly restarts: number;
   readonly restartTimes: number[];
   /** The sidecar's log file, where the harness can read it (local processes). */
@@ -99,6 +101,7 @@ export abstract class ScenarioEnvironment {
 
   /** Creates the scenario's BucketClass (driver = the variant's mock driver) and BucketClaim, and access class. */
   async applyScenario(s: Scenario, variant: string): Promise<void> {
+    if (s.scale) return applyClaimFleet(this, s, variant);
     const n = this.namesFor(s, variant);
     const driverName = driverNameFor(variant);
     const o = this.objects;

@@ -1,12 +1,12 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { JournalTail } from '../driver/journal-tail.ts';
 import { SCENARIO_PARAMETER } from '../scenarios/scenario-loader.ts';
+import { deleteClaimsDue } from './claim-deleter.ts';
 import { classifyAttempts } from './outcome.ts';
 import { budgetOf, type DeciderRules, decideOutcome, type OutcomeWitness } from './outcome-decider.ts';
 import type { ScenarioEnvironment, VariantHandle } from './scenario-environment.ts';
 import { attemptsFor, type Slot } from './scenario-slot.ts';
 import { refusedEventsOf } from './slot-result.ts';
-import { deleteClaimsDue } from './claim-deleter.ts';
 import { advanceTriggers } from './trigger-advancer.ts';
 import { checkExpectation, withoutLateEvidence } from './verdict.ts';
 import { scrapeSidecarMetrics } from './witness-collector.ts';
@@ -104,7 +104,8 @@ export class SlotObserver {
       era: slot.variant.era,
       windowMs,
       largestBudget: this.largestBudget,
-      full: this.opts.full,
+      // Scale scenarios measure attempts per claim per minute: a rate over the whole window, never cut early.
+      full: this.opts.full || slot.scenario.scale !== undefined,
     };
     const attempts = slot.attempts.filter((a) => a.offsetMs <= elapsed);
     let decision = decideOutcome(rules, slot.spec.expect, attempts, elapsed);

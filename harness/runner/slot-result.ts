@@ -4,10 +4,11 @@ import type { JournalTail } from '../driver/journal-tail.ts';
 import type { RefusedEvent, ScenarioResult } from '../results/run-results.ts';
 import { SCENARIO_PARAMETER } from '../scenarios/scenario-loader.ts';
 import { classifyAttempts } from './outcome.ts';
+import { scaleProblems, scaleResultFor } from './scale-collector.ts';
 import type { VariantHandle } from './scenario-environment.ts';
 import { attemptsFor, type Slot } from './scenario-slot.ts';
-import { checkExpectation, describeExpectation, verdictOf } from './verdict.ts';
 import { slotLedger } from './slot-ledger.ts';
+import { checkExpectation, describeExpectation, verdictOf } from './verdict.ts';
 import { witnessTableFor } from './witness-collector.ts';
 
 /** The result of one scenario x variant, from what was settled about it (or what was seen when the run stopped). */
@@ -121,6 +122,14 @@ export async function resultFor(
     buckets: ledger.buckets,
   });
   problems.push(...ledger.problems);
+  // Scale scenarios: every call attributed to its claim, with memory and CPU (harness/runner/scale-collector.ts).
+  const scale = slot.scenario.scale
+    ? await scaleResultFor({ slot, tail, observedMs }).catch((e: unknown) => {
+        problems.push(`scale results could not be read: ${(e as Error).message}`);
+        return undefined;
+      })
+    : undefined;
+  if (scale) problems.push(...scaleProblems(scale, slot.spec.expect.witnessesAgree === true));
   if (restartsInWindow > caused)
     problems.push(
       `the sidecar restarted ${restartsInWindow - caused}x during the window because of other scenarios`,
@@ -158,6 +167,7 @@ export async function resultFor(
     ...(witnesses ? { witnesses } : {}),
     ...(ledger.buckets ? { buckets: ledger.buckets } : {}),
     ...(ledger.apiRequests ? { apiRequests: ledger.apiRequests } : {}),
+    ...(scale ? { scale } : {}),
     ...(policy ? { policy } : {}),
   };
 }

@@ -106,6 +106,7 @@ export function parseScenario(text: string, file: string): Scenario {
       sidecarNamespace?: string;
       apiFaultsClients?: ('sidecar' | 'controller')[];
       deleteClaimAfter?: string;
+      scale?: { claims: number };
     };
   };
   const windowMs = parseDuration(raw.spec.window ?? '60s') as number;
@@ -149,6 +150,16 @@ export function parseScenario(text: string, file: string): Scenario {
       `is only used with trigger apply (this scenario's trigger is ${trigger})`,
     );
   }
+  // N claims are applied at once: only a create triggered by the apply is attributed per claim.
+  if (raw.spec.scale && trigger !== 'apply') {
+    const path = ['spec', 'scale'];
+    throw new ScenarioError(
+      file,
+      lineOf(doc, lc, path),
+      path.join('.'),
+      `is only used with rpc create (trigger apply); this scenario's trigger is ${trigger}`,
+    );
+  }
   if (raw.spec.bucketClass.parameters?.[SCENARIO_PARAMETER] !== undefined) {
     const path = ['spec', 'bucketClass', 'parameters', SCENARIO_PARAMETER];
     throw new ScenarioError(file, lineOf(doc, lc, path), path.join('.'), 'is set by the harness; remove it');
@@ -182,6 +193,7 @@ export function parseScenario(text: string, file: string): Scenario {
       : undefined,
     ...(raw.spec.sidecarNamespace ? { sidecarNamespace: raw.spec.sidecarNamespace } : {}),
     ...(apiFaults ? { apiFaults, apiFaultsClients: raw.spec.apiFaultsClients ?? ['sidecar'] } : {}),
+    ...(raw.spec.scale ? { scale: { claims: raw.spec.scale.claims } } : {}),
     ...(raw.spec.deleteClaimAfter !== undefined
       ? { deleteClaimAfterMs: parseDuration(raw.spec.deleteClaimAfter) as number }
       : {}),

@@ -76,4 +76,11 @@ export interface Scenario {
   apiFaultsClients?: ('sidecar' | 'controller')[];
   /** create scenarios: the claim is deleted this long after it was applied (spec.deleteClaimAfter). */
   deleteClaimAfterMs?: number;
+  /** Scale runs: N claims of the one BucketClass failing at once (harness/runner/claim-fleet.ts). */
+  scale?: ScenarioScale;
+}
+
+/** spec.scale: how many BucketClaims the scenario creates; each driver call is attributed to its claim. */
+export interface ScenarioScale {
+  claims: number;
 }
