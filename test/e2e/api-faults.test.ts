@@ -1,0 +1,122 @@
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ApiJournalEntry } from '../../harness/results/api-journal-results.ts';
+import type { RunResults, ScenarioResult } from '../../harness/results/run-results.ts';
+import { startCli } from './cli-run.ts';
+
+// End to end through the real CLI: every upstream build, each in a control plane of its own with the API-server
+// fault proxy in front of its kube-apiserver; the sidecar's Bucket status writes get 409 three times
+// (status-write-conflict), or 500 for ever while the claim is deleted after 10 s (delete-during-create-retry).
+const V1ALPHA1 = [
+  'v1alpha1-cosi86',
+  'v1alpha1-v0.1.0',
+  'v1alpha1-v0.2.0',
+  'v1alpha1-v0.2.1',
+  'v1alpha1-v0.2.2',
+];
+const ALL = [...V1ALPHA1, 'v1alpha2-main'];
+
+describe('API-server faults on every upstream build', () => {
+  let out: string;
+  let results: RunResults;
+  let exitCode: number | undefined;
+  let log = '';
+
+  beforeAll(async () => {
+    out = await mkdtemp(join(tmpdir(), 'cosi-chaos-e2e-api-'));
+    const run = await startCli([
+      'run',
+      'scenarios/status-write-conflict.yaml',
+      'scenarios/delete-during-create-retry.yaml',
+      '--out',
+      out,
+    ]);
+    exitCode = run.exitCode;
+    log = String(run.all);
+    results = JSON.parse(await readFile(join(out, 'results.json'), 'utf8')) as RunResults;
+  }, 30 * 60_000);
+
+  afterAll(async () => {
+    await rm(out, { recursive: true, force: true });
+  });
+
+  const result = (scenario: string, variant: string): ScenarioResult => {
+    const r = results.scenarios.find((s) => s.scenario === scenario && s.variant === variant);
+    if (!r) throw new Error(`no result for ${scenario} on ${variant}:\n${log}`);
+    return r;
+  };
+  const journalOf = async (scenario: string, variant: string): Promise<ApiJournalEntry[]> => {
+    const text = await readFile(join(out, 'logs', `${variant}_${scenario}`, 'api-journal.jsonl'), 'utf8');
+    return text
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as ApiJournalEntry);
+  };
+
+  it('exits 0: every expectation held, no variant skipped', () => {
+    expect(exitCode, log).toBe(0);
+    for (const r of results.scenarios) expect(r.verdict, `${r.variant}: ${r.verdictReason}`).toBe('pass');
+    expect(
+      results.scenarios
+        .filter((r) => r.scenario === 'status-write-conflict')
+        .map((r) => r.variant)
+        .sort(),
+    ).toEqual([...ALL].sort());
+  });
+
+  it.each(V1ALPHA1)(
+    '%s: one injected 409 on the status write, then DriverCreateBucket on every retry and a stale Bucket update the real API server refuses; one backend bucket',
+    async (variant) => {
+      const r = result('status-write-conflict', variant);
+      const b = r.buckets;
+      expect(b?.createCalls).toBeGreaterThanOrEqual(6);
+      expect(b?.duplicates).toBe(0);
+      expect(b?.bucketsCreated).toBe(1);
+      expect(b?.repeatedCreatesOk).toBe((b?.createCalls ?? 0) - 1);
+      expect(b?.bucketsNotReady).toBe(1);
+      const journal = await journalOf('status-write-conflict', variant);
+      const injected = journal.filter((e) => e.fault?.rule === 'status-conflict-3x');
+      expect(injected.map((e) => [e.resource, e.subresource, e.status, e.outcome])).toEqual([
+        ['buckets', 'status', 409, 'injected-status'],
+      ]);
+      // The retries never reach the status write again: the finalizer Update from the stale object gets the API server's own 409.
+      const real409 = journal.filter(
+        (e) =>
+          e.resource === 'buckets' && !e.subresource && e.verb === 'update' && e.status === 409 && !e.fault,
+      );
+      expect(real409.length).toBeGreaterThanOrEqual(3);
+      expect(r.apiRequests?.injected).toEqual([{ rule: 'status-conflict-3x', kind: 'status', count: 1 }]);
+    },
+  );
+
+  it('v1alpha2-main: three injected 409s, the status write passes on the 4th; at most one create per status attempt, one ready bucket', async () => {
+    const r = result('status-write-conflict', 'v1alpha2-main');
+    const b = r.buckets;
+    expect(b?.createCalls).toBeGreaterThanOrEqual(2);
+    expect(b?.createCalls).toBeLessThanOrEqual(4);
+    expect(b?.duplicates).toBe(0);
+    expect(b?.bucketsNotReady).toBe(0);
+    const journal = await journalOf('status-write-conflict', 'v1alpha2-main');
+    const statusWrites = journal.filter((e) => e.resource === 'buckets' && e.subresource === 'status');
+    expect(statusWrites.slice(0, 4).map((e) => [e.status, e.fault?.rule])).toEqual([
+      [409, 'status-conflict-3x'],
+      [409, 'status-conflict-3x'],
+      [409, 'status-conflict-3x'],
+      [200, undefined],
+    ]);
+  });
+
+  it.each(ALL)(
+    '%s: the claim deleted while its create is retried leaves the bucket in the backend',
+    (variant) => {
+      const b = result('delete-during-create-retry', variant).buckets;
+      expect(b?.duplicates).toBe(0);
+      expect(b?.bucketsInBackend).toBe(1);
+      // Orphans are counted once the claim is gone; a claim stuck on a finalizer is counted there instead.
+      if (b?.claimsDeleted === 1) expect(b.orphans).toBe(1);
+      else expect(b?.finalizersLeft).toBeGreaterThan(0);
+    },
+  );
+});
