@@ -31,6 +31,7 @@ import type {
   Verdict,
 } from '../harness/results/run-results.ts';
 import type {
+  ClaimOutcomes,
   PerClaimSpread,
   ScaleResources,
   ScaleResult,
@@ -200,10 +201,16 @@ const scaleResult: KeyKinds<ScaleResult> = {
   lost: 'required',
   misattributed: 'required',
   attemptsPerClaim: 'required',
+  claimOutcomes: 'required',
   attemptsPerClaimPerMinute: 'required',
   driverCallsPerSecond: 'required',
   witness: 'optional',
   resources: 'required',
+};
+const claimOutcomes: KeyKinds<ClaimOutcomes> = {
+  terminal: 'required',
+  bounded: 'required',
+  unbounded: 'required',
 };
 const perClaimSpread: KeyKinds<PerClaimSpread> = { min: 'required', median: 'required', max: 'required' };
 const scaleWitness: KeyKinds<ScaleWitness> = {
@@ -326,6 +333,7 @@ const objects: [string, ObjectSchema, Record<string, 'required' | 'optional'>][]
   ['ScenarioResult', def('scenarioResult'), scenarioResult],
   ['ScaleResult', def('scaleResult'), scaleResult],
   ['PerClaimSpread', def('perClaimSpread'), perClaimSpread],
+  ['ClaimOutcomes', def('claimOutcomes'), claimOutcomes],
   ['ScaleWitness', def('scaleWitness'), scaleWitness],
   ['ScaleResources', def('scaleResources'), scaleResources],
   ['BucketLedger', def('bucketLedger'), bucketLedger],

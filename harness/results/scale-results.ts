@@ -7,6 +7,13 @@ export interface PerClaimSpread {
   max: number;
 }
 
+/** How many claims ended the window in each outcome (each claim's attempts classified on their own). */
+export interface ClaimOutcomes {
+  terminal: number;
+  bounded: number;
+  unbounded: number;
+}
+
 /**
  * The sidecar's own log checked per claim: the count of its per-attempt line for the claim's bucket against the
  * driver's calls for that claim (failed calls where the line marks failures).
@@ -51,6 +58,8 @@ export interface ScaleResult {
   /** Calls whose bucket name and Bucket object name different claims. */
   misattributed: number;
   attemptsPerClaim: PerClaimSpread;
+  /** Claims per outcome; the scenario's outcome is the most persistent one among them. */
+  claimOutcomes: ClaimOutcomes;
   /** Mean over every claim of its attempts per minute of the window. */
   attemptsPerClaimPerMinute: number;
   /** Every call the scenario's driver answered per second of the window (all RPCs). */

@@ -7,8 +7,9 @@ import { SCENARIO_PARAMETER } from '../scenarios/scenario-loader.ts';
 import { countReconcileLines, type KlogClock, logRecords } from '../witnesses/sidecar-log-witness.ts';
 import { attributeCalls, claimUidOf } from './claim-attribution.ts';
 import { type FleetBucket, type FleetClaim, listFleet } from './claim-fleet.ts';
+import { classifyAttempts, type OutcomeResult } from './outcome.ts';
 import { groupMemberUsage, harnessUsage } from './process-usage.ts';
-import type { Slot } from './scenario-slot.ts';
+import { attemptsFor, type Slot } from './scenario-slot.ts';
 
 // A sidecar line written just before the window closed may belong to a call just after it.
 const IN_FLIGHT_MS = 2_000;
@@ -123,6 +124,13 @@ export async function scaleResultFor(args: {
           byClaim: attribution.byClaim,
           buckets,
         });
+  const claimOutcomes = { terminal: 0, bounded: 0, unbounded: 0 };
+  for (const own of attribution.byClaim.values()) {
+    if (own.length === 0) continue;
+    const o = classifyAttempts({ attempts: attemptsFor(own, s, appliedAt), observedMs, sidecarRestarts: 0 });
+    if (o.outcome === 'terminal' || o.outcome === 'bounded' || o.outcome === 'unbounded')
+      claimOutcomes[o.outcome]++;
+  }
   const created = claims.map((c) => Date.parse(c.createdAt ?? '')).filter(Number.isFinite);
   const harness = harnessUsage();
   const pid = handle.driver.process?.pid;
@@ -143,6 +151,7 @@ export async function scaleResultFor(args: {
       median: median([...Array(requested - perClaim.length).fill(0), ...perClaim]),
       max: perClaim.at(-1) ?? 0,
     },
+    claimOutcomes,
     attemptsPerClaimPerMinute: minutes > 0 && requested > 0 ? attributed / requested / minutes : 0,
     driverCallsPerSecond:
       observedMs > 0
@@ -162,6 +171,14 @@ export async function scaleResultFor(args: {
         : {}),
     },
   };
+}
+
+/** The most persistent outcome among the claims: one claim still retrying makes the scenario unbounded. */
+export function fleetOutcome(scale: ScaleResult, intervalsMs: number[]): OutcomeResult {
+  const c = scale.claimOutcomes;
+  const outcome =
+    c.unbounded > 0 ? 'unbounded' : c.bounded > 0 ? 'bounded' : c.terminal > 0 ? 'terminal' : 'never-called';
+  return { outcome, stillRetryingAtEnd: c.unbounded > 0, intervalsMs };
 }
 
 /** A scale result's own failures: a call lost or attributed to the wrong claim makes every count doubtful. */

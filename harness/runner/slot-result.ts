@@ -4,7 +4,7 @@ import type { JournalTail } from '../driver/journal-tail.ts';
 import type { RefusedEvent, ScenarioResult } from '../results/run-results.ts';
 import { SCENARIO_PARAMETER } from '../scenarios/scenario-loader.ts';
 import { classifyAttempts } from './outcome.ts';
-import { scaleProblems, scaleResultFor } from './scale-collector.ts';
+import { fleetOutcome, scaleProblems, scaleResultFor } from './scale-collector.ts';
 import type { VariantHandle } from './scenario-environment.ts';
 import { attemptsFor, type Slot } from './scenario-slot.ts';
 import { slotLedger } from './slot-ledger.ts';
@@ -94,12 +94,22 @@ export async function resultFor(
   }).length;
   const restartsInWindow = restarts.length;
   const decision = slot.settled?.decision;
-  const outcome = classifyAttempts({
+  // Scale scenarios: every call attributed to its claim, with memory and CPU (harness/runner/scale-collector.ts).
+  let scaleError: string | undefined;
+  const scale = slot.scenario.scale
+    ? await scaleResultFor({ slot, tail, observedMs }).catch((e: unknown) => {
+        scaleError = `scale results could not be read: ${(e as Error).message}`;
+        return undefined;
+      })
+    : undefined;
+  const series = classifyAttempts({
     attempts,
     observedMs,
     sidecarRestarts: caused,
     stopped: decision?.basis === 'quiet',
   });
+  // N claims' attempts are no one retry series: a scale scenario's outcome is its claims' most persistent one.
+  const outcome = scale && series.outcome !== 'crashed' ? fleetOutcome(scale, series.intervalsMs) : series;
   const witnesses = await witnessTableFor({
     slot,
     attempts,
@@ -122,13 +132,7 @@ export async function resultFor(
     buckets: ledger.buckets,
   });
   problems.push(...ledger.problems);
-  // Scale scenarios: every call attributed to its claim, with memory and CPU (harness/runner/scale-collector.ts).
-  const scale = slot.scenario.scale
-    ? await scaleResultFor({ slot, tail, observedMs }).catch((e: unknown) => {
-        problems.push(`scale results could not be read: ${(e as Error).message}`);
-        return undefined;
-      })
-    : undefined;
+  if (scaleError) problems.push(scaleError);
   if (scale) problems.push(...scaleProblems(scale, slot.spec.expect.witnessesAgree === true));
   if (restartsInWindow > caused)
     problems.push(
