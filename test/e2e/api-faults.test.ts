@@ -108,6 +108,20 @@ describe('API-server faults on every upstream build', () => {
     ]);
   });
 
+  it('the Markdown report counts buckets per variant and puts the injected 409s beside the driver calls', async () => {
+    const md = await readFile(join(out, 'results.md'), 'utf8');
+    const section = md.slice(md.indexOf('## Duplicate and orphan buckets'));
+    for (const variant of ALL) {
+      const b = result('status-write-conflict', variant).buckets;
+      expect(section).toContain(
+        `| status-write-conflict | ${variant} | ${b?.createCalls} | ${b?.createCallsPerClaimMax} | 1 | 0 |`,
+      );
+    }
+    expect(md).toContain('### status-write-conflict on v1alpha2-main');
+    expect(md).toMatch(/\| API \| update buckets\/status \S+ \| 409 \(injected by status-conflict-3x\) \|/);
+    expect(md).toMatch(/\| driver \| create \S+ \| OK \|/);
+  });
+
   it.each(ALL)(
     '%s: the claim deleted while its create is retried leaves the bucket in the backend',
     (variant) => {
