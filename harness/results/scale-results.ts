@@ -47,7 +47,7 @@ export interface ScaleResult {
   claimsCreated: number;
   /** Claims the driver never saw a call for in the window. */
   claimsNeverCalled: number;
-  /** Time to create the N claims, ms. */
+  /** Time to create the class and the N claims, ms (the window opens when the last one exists). */
   applyMs: number;
   /** The counted RPC's calls of the scenario in the window. */
   attempts: number;
@@ -60,7 +60,10 @@ export interface ScaleResult {
   attemptsPerClaim: PerClaimSpread;
   /** Claims per outcome; the scenario's outcome is the most persistent one among them. */
   claimOutcomes: ClaimOutcomes;
-  /** Mean over every claim of its attempts per minute of the window. */
+  /**
+   * Attempts per claim-minute: every attributed attempt over the minutes each claim existed (from its create to the
+   * window's end), so claims created late in a long apply are not counted as idle.
+   */
   attemptsPerClaimPerMinute: number;
   /** Every call the scenario's driver answered per second of the window (all RPCs). */
   driverCallsPerSecond: number;

@@ -29,14 +29,34 @@ export interface FleetBucket {
   claim?: { name: string; namespace?: string; uid?: string };
 }
 
+/** When a fleet's apply started and ended, and when each claim's create returned (ms since the epoch). */
+export interface FleetTimes {
+  startedAt: number;
+  endedAt: number;
+  createdAt: Map<string, number>;
+}
+
+// Per environment and scenario x variant: results read them when the window closes.
+const fleetTimes = new WeakMap<ScenarioEnvironment, Map<string, FleetTimes>>();
+
+/** The times of a fleet this process applied, or undefined. */
+export function fleetTimesOf(env: ScenarioEnvironment, s: Scenario, variant: string): FleetTimes | undefined {
+  return fleetTimes.get(env)?.get(`${s.name}/${variant}`);
+}
+
 /**
  * Creates a scale scenario's BucketClass and its N BucketClaims (spec.scale.claims) through a bounded pool; the
- * class carries the scenario parameter, so every create the driver sees is the scenario's.
+ * class carries the scenario parameter, so every create the driver sees is the scenario's. Claims are created (POST),
+ * not applied: they are new, and a server-side apply costs the API server more per object.
  */
 export async function applyClaimFleet(env: ScenarioEnvironment, s: Scenario, variant: string): Promise<void> {
   const n = env.namesFor(s, variant);
   const o = env.objects;
   const kc = env.kubeConfig();
+  const times: FleetTimes = { startedAt: Date.now(), endedAt: 0, createdAt: new Map() };
+  const perEnv = fleetTimes.get(env) ?? new Map<string, FleetTimes>();
+  perEnv.set(`${s.name}/${variant}`, times);
+  fleetTimes.set(env, perEnv);
   await applyObjects(kc, [
     o.bucketClass({
       name: n.className,
@@ -45,17 +65,25 @@ export async function applyClaimFleet(env: ScenarioEnvironment, s: Scenario, var
       parameters: { ...s.bucketClass.parameters, [SCENARIO_PARAMETER]: s.name },
     }),
   ]);
+  const api = kc.makeApiClient(CustomObjectsApi);
   const indexes = Array.from({ length: s.scale?.claims ?? 1 }, (_, i) => i + 1);
   await forEachBounded(indexes, CREATE_CONCURRENCY, async (i) => {
-    await applyObjects(kc, [
-      o.bucketClaim({
-        name: fleetClaimName(n.claimName, i),
+    const name = fleetClaimName(n.claimName, i);
+    await api.createNamespacedCustomObject({
+      group: COSI_GROUP,
+      version: o.version,
+      namespace: s.bucketClaim.namespace,
+      plural: 'bucketclaims',
+      body: o.bucketClaim({
+        name,
         namespace: s.bucketClaim.namespace,
         className: n.className,
         protocols: s.bucketClaim.protocols,
       }),
-    ]);
+    });
+    times.createdAt.set(name, Date.now());
   });
+  times.endedAt = Date.now();
 }
 
 /** The fleet's claims (by name) and every Bucket in the cluster, read once at the window's end. */

@@ -6,7 +6,7 @@ import type { ScaleResult, ScaleWitness } from '../results/scale-results.ts';
 import { SCENARIO_PARAMETER } from '../scenarios/scenario-loader.ts';
 import { countReconcileLines, type KlogClock, logRecords } from '../witnesses/sidecar-log-witness.ts';
 import { attributeCalls, claimUidOf } from './claim-attribution.ts';
-import { type FleetBucket, type FleetClaim, listFleet } from './claim-fleet.ts';
+import { type FleetBucket, type FleetClaim, fleetTimesOf, listFleet } from './claim-fleet.ts';
 import { classifyAttempts, type OutcomeResult } from './outcome.ts';
 import { groupMemberUsage, harnessUsage } from './process-usage.ts';
 import { attemptsFor, type Slot } from './scenario-slot.ts';
@@ -106,7 +106,6 @@ export async function scaleResultFor(args: {
   const { claims, buckets } = await listFleet(env, s, slot.variant.name);
   const attribution = attributeCalls(calls, claims, buckets, journal);
   const perClaim = [...attribution.byClaim.values()].map((c) => c.length).sort((a, b) => a - b);
-  const minutes = observedMs / 60_000;
   const attributed = perClaim.reduce((a, b) => a + b, 0);
   const handle = env.member(slot.variant.name);
   const log = handle.sidecarLogFile
@@ -131,7 +130,14 @@ export async function scaleResultFor(args: {
     if (o.outcome === 'terminal' || o.outcome === 'bounded' || o.outcome === 'unbounded')
       claimOutcomes[o.outcome]++;
   }
-  const created = claims.map((c) => Date.parse(c.createdAt ?? '')).filter(Number.isFinite);
+  // Each claim counts from when it existed: with N in the thousands the apply alone takes minutes.
+  const times = fleetTimesOf(env, s, slot.variant.name);
+  const createdAt = (c: FleetClaim) => times?.createdAt.get(c.name) ?? Date.parse(c.createdAt ?? '');
+  const claimMinutes = claims.reduce((sum, c) => {
+    const from = createdAt(c);
+    return Number.isFinite(from) ? sum + Math.max(0, endMs - from) / 60_000 : sum;
+  }, 0);
+  const created = claims.map(createdAt).filter(Number.isFinite);
   const harness = harnessUsage();
   const pid = handle.driver.process?.pid;
   const driver = pid === undefined ? undefined : groupMemberUsage(pid, 'node');
@@ -140,7 +146,11 @@ export async function scaleResultFor(args: {
     claims: requested,
     claimsCreated: claims.length,
     claimsNeverCalled: requested - perClaim.filter((n) => n > 0).length,
-    applyMs: created.length ? Math.max(...created) - Math.min(...created) : 0,
+    applyMs: times
+      ? times.endedAt - times.startedAt
+      : created.length
+        ? Math.max(...created) - Math.min(...created)
+        : 0,
     attempts: calls.length,
     attributed,
     lost: attribution.lost.length + attribution.journalGaps,
@@ -152,7 +162,7 @@ export async function scaleResultFor(args: {
       max: perClaim.at(-1) ?? 0,
     },
     claimOutcomes,
-    attemptsPerClaimPerMinute: minutes > 0 && requested > 0 ? attributed / requested / minutes : 0,
+    attemptsPerClaimPerMinute: claimMinutes > 0 ? attributed / claimMinutes : 0,
     driverCallsPerSecond:
       observedMs > 0
         ? journal.filter((c) => Date.parse(c.wallTime) >= appliedAt).length / (observedMs / 1000)

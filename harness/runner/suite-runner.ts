@@ -214,7 +214,8 @@ export async function runSuite(opts: SuiteOptions): Promise<RunResults> {
         slot.stateSince = now;
         if ((slot.scenario.trigger ?? 'apply') === 'apply') {
           slot.state = 'observing';
-          slot.appliedAt = now;
+          // N claims take a while to create: a scale scenario's window opens when the last one exists.
+          slot.appliedAt = slot.scenario.scale ? Date.now() : now;
         } else {
           slot.state = 'waiting-bucket';
         }

@@ -59,7 +59,10 @@ describe('scale-10 on the local control plane', () => {
     expect(r.scale.attributed).toBe(r.scale.attempts);
     expect(r.scale.attempts).toBe(r.attempts.length);
     expect(r.decision?.basis).toBe('window');
-    expect(r.scale.attemptsPerClaimPerMinute).toBeCloseTo(r.scale.attempts / 10 / (r.windowMs / 60_000), 6);
+    // Per claim-minute: each claim counts from its create, which is at most the apply before the window.
+    const perMinute = (ms: number) => r.scale.attempts / 10 / (ms / 60_000);
+    expect(r.scale.attemptsPerClaimPerMinute).toBeLessThanOrEqual(perMinute(r.windowMs) + 1e-9);
+    expect(r.scale.attemptsPerClaimPerMinute).toBeGreaterThanOrEqual(perMinute(r.windowMs + r.scale.applyMs));
     // The sidecar's own per-attempt line, counted per claim.
     expect(r.scale.witness?.claimsDisagree).toBe(0);
     expect((r.scale.witness?.claimsAgree ?? 0) + (r.scale.witness?.claimsInFlight ?? 0)).toBe(10);
