@@ -65,7 +65,7 @@ export interface ScaleResult {
    * window's end), so claims created late in a long apply are not counted as idle.
    */
   attemptsPerClaimPerMinute: number;
-  /** Every call the scenario's driver answered per second of the window (all RPCs). */
+  /** Every call the scenario's driver answered per second, from the first claim sent to the window's end. */
   driverCallsPerSecond: number;
   witness?: ScaleWitness;
   resources: ScaleResources;

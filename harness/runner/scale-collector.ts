@@ -138,6 +138,7 @@ export async function scaleResultFor(args: {
     return Number.isFinite(from) ? sum + Math.max(0, endMs - from) / 60_000 : sum;
   }, 0);
   const created = claims.map(createdAt).filter(Number.isFinite);
+  const callsFrom = times?.startedAt ?? appliedAt;
   const harness = harnessUsage();
   const pid = handle.driver.process?.pid;
   const driver = pid === undefined ? undefined : groupMemberUsage(pid, 'node');
@@ -163,9 +164,10 @@ export async function scaleResultFor(args: {
     },
     claimOutcomes,
     attemptsPerClaimPerMinute: claimMinutes > 0 ? attributed / claimMinutes : 0,
+    // From the first claim sent to the window's end: v1alpha2 makes all its calls while the claims are created.
     driverCallsPerSecond:
-      observedMs > 0
-        ? journal.filter((c) => Date.parse(c.wallTime) >= appliedAt).length / (observedMs / 1000)
+      endMs > callsFrom
+        ? journal.filter((c) => Date.parse(c.wallTime) >= callsFrom).length / ((endMs - callsFrom) / 1000)
         : 0,
     ...(witness ? { witness } : {}),
     resources: {
