@@ -82,7 +82,7 @@ function scenarioSummary(group: ScenarioResult[]): string {
 // Scale scenarios (N claims at once): the curve and its numbers.
 function scaleSection(results: RunResults, curve: string): string[] {
   return [
-    '<p class="muted">Each point: one variant with N claims failing at once, attempts per claim per minute over the window.</p>',
+    '<p class="muted">Each point: one variant with N claims failing at once; attempts per claim-minute, each claim counted from its create to the window\'s end (claims the controller never gave a Bucket count as idle).</p>',
     curve,
     simpleTable(
       ['Variant', 'N', 'Attempts/claim/min', 'Never called', 'Lost', 'Misattributed', 'Window'],
