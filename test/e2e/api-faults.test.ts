@@ -38,8 +38,10 @@ describe('API-server faults on every upstream build', () => {
     results = JSON.parse(await readFile(join(out, 'results.json'), 'utf8')) as RunResults;
   }, 30 * 60_000);
 
+  // A failed run keeps its results and logs (sidecar logs, API journals) for the post-mortem.
   afterAll(async () => {
-    await rm(out, { recursive: true, force: true });
+    if (exitCode === 0) await rm(out, { recursive: true, force: true });
+    else console.warn(`api-faults e2e: results and logs kept in ${out}`);
   });
 
   const result = (scenario: string, variant: string): ScenarioResult => {
