@@ -1,4 +1,5 @@
 import type { RunResults, ScenarioResult } from '../harness/results/run-results.ts';
+import { BUCKET_LEDGER_HEADER, bucketLedgerRows } from './bucket-ledger-rows.ts';
 import { formatCount, formatFit, formatMs } from './format-units.ts';
 import { backoffChartSvg } from './html/backoff-chart.ts';
 import { escapeHtml } from './html/escape.ts';
@@ -169,6 +170,16 @@ export function renderHtml(results: RunResults): string {
     ),
   );
 
+  const ledger = bucketLedgerRows(results.scenarios);
+  if (ledger.length > 0)
+    body.push(
+      ...section('buckets', 'Duplicate and orphan buckets', [
+        simpleTable(
+          BUCKET_LEDGER_HEADER,
+          ledger.map((row) => row.map(escapeHtml)),
+        ),
+      ]),
+    );
   if (scaleCurve)
     body.push(
       ...section('scale', 'Attempts per claim per minute against N', scaleSection(results, scaleCurve)),
