@@ -1,5 +1,6 @@
 import { join } from 'node:path';
-import { ApiFaultProxy } from '../api-faults/index.ts';
+// The proxy (and node-forge behind it) is loaded only by runs that inject API faults.
+import type { ApiFaultProxy } from '../api-faults/api-fault-proxy.ts';
 import type { LocalControlPlane } from '../control-plane/local-control-plane.ts';
 import type { RunResults } from '../results/run-results.ts';
 import type { Scenario } from '../scenarios/scenario-types.ts';
@@ -56,6 +57,7 @@ export async function startApiFaultRoute(
   const own = withFaults[0];
   if (!own?.apiFaults) return undefined;
   if (withFaults.length > 1) throw new ApiFaultsSharingError(withFaults.map((s) => s.name));
+  const { ApiFaultProxy } = await import('../api-faults/api-fault-proxy.ts');
   const proxy = await ApiFaultProxy.start({
     upstreamUrl: cp.serverUrl,
     upstreamCaPem: cp.apiServer.caPem,

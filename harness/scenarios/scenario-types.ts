@@ -1,5 +1,5 @@
 // A scenario file as loaded (schemas/scenario.schema.json is the contract; these types mirror it).
-import type { ApiFaultSet } from '../api-faults/index.ts';
+import type { ApiFaultSet } from '../api-faults/api-fault-types.ts';
 import type { MatrixCell, Outcome, Rpc } from '../results/run-results.ts';
 
 export interface Expectation {
