@@ -65,7 +65,8 @@ beforeAll(async () => {
   for (const name of ['cm-429', 'cm-reset', 'cm-hang', 'cm-delay', 'cm-plain', 'cm-code'])
     await core.createNamespacedConfigMap({ namespace: NS, body: { metadata: { name }, data: { k: name } } });
   tmp = await mkdtemp(join(tmpdir(), 'cosi-chaos-api-faults-'));
-}, 300_000);
+  // The first run on a fresh machine builds etcd and kube-apiserver here (minutes on two cores).
+}, 30 * 60_000);
 
 afterAll(async () => {
   for (const proxy of proxies) await proxy.stop();

@@ -77,11 +77,14 @@ export async function resultFor(
     };
   }
   const appliedAt = slot.appliedAt;
+  // A budget overrun settles the verdict, not what the sidecar does: its attempts are counted on until the run
+  // ends (within the window), so a 3-then-OK cell still reads bounded (4), not "still retrying" at its 2nd attempt.
+  const settled = slot.settled?.decision.basis === 'budget' ? undefined : slot.settled;
   const observedMs =
-    slot.settled?.observedMs ?? Math.min(Date.now() - appliedAt, windowOverride ?? slot.scenario.windowMs);
+    settled?.observedMs ?? Math.min(Date.now() - appliedAt, windowOverride ?? slot.scenario.windowMs);
   const calls = tail?.calls ?? [];
   const attempts =
-    slot.settled?.attempts ??
+    settled?.attempts ??
     attemptsFor(tail?.group(slot.scenario.name) ?? [], slot.scenario, appliedAt).filter(
       (a) => a.offsetMs <= observedMs,
     );
