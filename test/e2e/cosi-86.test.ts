@@ -138,8 +138,17 @@ describe('COSI-86 on the local control plane', () => {
       ).toBe(true);
     }
     // Where the Event lands, its count and the audit log's accepted Event writes equal the attempts.
-    for (const v of ['v1alpha1-v0.2.0', 'v1alpha1-v0.2.1', 'v1alpha1-v0.2.2'])
-      expect(result(v).witnesses?.verdict, v).toBe('agree');
+    // Decided early, the verdict can fall while an Event for the last attempt is still on its way: that one row
+    // may then differ by the attempt in flight, and by nothing else.
+    for (const v of ['v1alpha1-v0.2.0', 'v1alpha1-v0.2.1', 'v1alpha1-v0.2.2']) {
+      const w = result(v).witnesses;
+      expect(['agree', 'explained'], `${v}: ${w?.verdictReason}`).toContain(w?.verdict);
+      for (const row of w?.rows ?? [])
+        if (row.fidelity === 'disagree') {
+          expect(row.cause, `${v}: ${row.reason}`).toBe('in-flight-at-window-end');
+          expect(Math.abs(row.count - row.expected), `${v}: ${row.reason}`).toBe(1);
+        }
+    }
     // In its own namespace the COSI-86 build's Events are refused: a disagreement with a measured cause.
     const own = result('v1alpha1-cosi86').witnesses;
     expect(own?.verdict).toBe('explained');
