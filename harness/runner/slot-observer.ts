@@ -8,7 +8,7 @@ import type { ScenarioEnvironment, VariantHandle } from './scenario-environment.
 import { attemptsFor, type Slot } from './scenario-slot.ts';
 import { refusedEventsOf } from './slot-result.ts';
 import { advanceTriggers } from './trigger-advancer.ts';
-import { checkExpectation, withoutLateEvidence } from './verdict.ts';
+import { checkExpectation, withoutLateEvidence, withoutWitnesses } from './verdict.ts';
 import { scrapeSidecarMetrics } from './witness-collector.ts';
 
 // Events and status arrive after the attempt that caused them; a decided slot re-reads them this often.
@@ -67,6 +67,30 @@ export class SlotObserver {
   /** A final journal read, so results see every call made up to now. */
   async refresh(): Promise<void> {
     await Promise.all([...this.tails.values()].map((t) => t.refresh()));
+  }
+
+  /** Resolves once none of `slots` is open any more (or the run is interrupted). */
+  async until(slots: readonly Slot[]): Promise<void> {
+    while (slots.some((s) => this.open(s)) && !this.opts.signal?.aborted) await sleep(POLL_MS);
+  }
+
+  /** A final journal read of one environment's drivers. */
+  async refreshOf(env: ScenarioEnvironment): Promise<void> {
+    await Promise.all(
+      [...env.members.values()].map((h) =>
+        this.tails
+          .get(h)
+          ?.refresh()
+          .catch(() => undefined),
+      ),
+    );
+  }
+
+  /** Stops watching an environment that is about to stop: its slots are all decided and collected. */
+  leave(env: ScenarioEnvironment): void {
+    for (const h of env.members.values()) this.tails.delete(h);
+    this.envs.splice(this.envs.indexOf(env), 1);
+    for (let i = this.slots.length - 1; i >= 0; i--) if (this.slots[i]?.env === env) this.slots.splice(i, 1);
   }
 
   private open(s: Slot): boolean {
@@ -146,7 +170,10 @@ export class SlotObserver {
     };
     const restarted = env.member(slot.variant.name).restartTimes.some((t) => t >= appliedAt);
     if (restarted) return; // crash attribution needs the whole window's restarts
-    if (checkExpectation(input).length === 0 || checkExpectation(withoutLateEvidence(input)).length > 0)
+    if (
+      checkExpectation(withoutWitnesses(input)).length === 0 ||
+      checkExpectation(withoutLateEvidence(input)).length > 0
+    )
       await settle();
   }
 }

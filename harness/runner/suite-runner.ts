@@ -150,6 +150,7 @@ export async function runSuite(opts: SuiteOptions): Promise<RunResults> {
   });
   observer.plan(slots);
   const results: ScenarioResult[] = [];
+  const teardownErrors: unknown[] = [];
   const backend = opts.backend ?? 'local';
   let components: RunResults['components'] = [];
   try {
@@ -183,6 +184,23 @@ export async function runSuite(opts: SuiteOptions): Promise<RunResults> {
         }));
     let starting = true;
     const stop = new AbortController();
+    // An environment whose pairs are all decided is collected and stopped at once: a run of many control planes
+    // (the scenario suite starts 40) would otherwise keep every one of them running, and the last ones would be
+    // measured on a machine out of memory.
+    const finishing: Promise<void>[] = [];
+    const finished = new Map<Slot, ScenarioResult>();
+    const onSidecar = (slot: Slot) =>
+      slots.filter((s) => s.env === slot.env && s.variant === slot.variant).length;
+    const finishGroup = async (env: ScenarioEnvironment, live: Slot[]): Promise<void> => {
+      await observer.until(live);
+      if (opts.signal?.aborted || stop.signal.aborted) return;
+      await observer.refreshOf(env);
+      for (const slot of live)
+        finished.set(slot, await resultFor(slot, observer.tailOf(slot), opts.windowMs, onSidecar(slot)));
+      observer.leave(env);
+      envs.splice(envs.indexOf(env), 1);
+      await env.stop().catch((e: unknown) => teardownErrors.push(e));
+    };
     progress?.phase(
       'start',
       `${slots.length} scenario x variant pair(s) in ${groups.length} control plane(s)`,
@@ -222,6 +240,9 @@ export async function runSuite(opts: SuiteOptions): Promise<RunResults> {
         }
       });
       observer.join(env, live);
+      const finish = finishGroup(env, live);
+      finish.catch(() => {}); // awaited after the observation; a failure meanwhile is not unhandled
+      finishing.push(finish);
       progress?.phase(
         'window',
         `observing ${live.length} pair(s) of ${g.members.map((m) => m.variant.name).join(', ')}`,
@@ -232,17 +253,18 @@ export async function runSuite(opts: SuiteOptions): Promise<RunResults> {
     // A failed start ends the observation too; the error is thrown below.
     startAll.catch(() => stop.abort());
     await Promise.all([startAll, observer.run(() => starting && !stop.signal.aborted)]);
+    await Promise.all(finishing);
     // Interrupted: what was seen so far is still a result (partial), as the CLI reports it.
     await observer.refresh();
-    for (const slot of slots) {
-      const onSidecar = slots.filter((s) => s.env === slot.env && s.variant === slot.variant).length;
-      results.push(await resultFor(slot, observer.tailOf(slot), opts.windowMs, onSidecar));
-    }
+    for (const slot of slots)
+      results.push(
+        finished.get(slot) ?? (await resultFor(slot, observer.tailOf(slot), opts.windowMs, onSidecar(slot))),
+      );
   } catch (err) {
     await stopAll(envs, progress);
     throw err;
   }
-  const teardownErrors = await stopAll(envs, progress);
+  teardownErrors.push(...(await stopAll(envs, progress)));
   if (teardownErrors.length) throw new AggregateError(teardownErrors, 'teardown failed');
   return {
     schemaVersion: 1,

@@ -137,7 +137,8 @@ export function budgetExceeded(e: Expectation, attemptCount: number): boolean {
 
 /**
  * The same check without the evidence that reaches the API only after the attempt that causes it (Events, a
- * refused Event in the sidecar's log, status.error): what it finds wrong cannot be put right by waiting longer.
+ * refused Event in the sidecar's log, status.error) or that is read only for the result (the witness table): what
+ * it finds wrong cannot be put right by waiting longer.
  */
 export function withoutLateEvidence(input: VerdictInput): VerdictInput {
   const {
@@ -145,7 +146,14 @@ export function withoutLateEvidence(input: VerdictInput): VerdictInput {
     eventsRefused: _r,
     statusError: _s,
     statusErrorContains: _c,
+    witnessesAgree: _w,
     ...settled
   } = input.expect;
   return { ...input, expect: settled };
+}
+
+/** The check an early decision can make: the witness table is read for the result, after the pair has settled. */
+export function withoutWitnesses(input: VerdictInput): VerdictInput {
+  const { witnessesAgree: _w, ...rest } = input.expect;
+  return { ...input, expect: rest };
 }
