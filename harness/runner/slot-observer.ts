@@ -131,11 +131,12 @@ export class SlotObserver {
       // Scale scenarios measure attempts per claim per minute: a rate over the whole window, never cut early.
       full: this.opts.full || slot.scenario.scale !== undefined,
     };
-    const attempts = slot.attempts.filter((a) => a.offsetMs <= elapsed);
+    let attempts = slot.attempts.filter((a) => a.offsetMs <= elapsed);
     let decision = decideOutcome(rules, slot.spec.expect, attempts, elapsed);
+    let witness: OutcomeWitness = {};
     // Only a slot that looks stopped asks its sidecar for confirmation (a scrape per poll is not free).
     if (!decision.decided && this.opts.witness && attempts.length > 0) {
-      const witness: OutcomeWitness = await this.opts.witness(slot).catch(() => ({}));
+      witness = await this.opts.witness(slot).catch(() => ({}));
       if (witness.terminalConfirmed)
         decision = decideOutcome(rules, slot.spec.expect, attempts, elapsed, witness);
     }
@@ -145,8 +146,24 @@ export class SlotObserver {
     slot.checkedAt = now;
     const env = slot.env as ScenarioEnvironment;
     const inspected = await env.inspect(slot.scenario, slot.variant.name).catch(() => undefined);
+    // The journal read again after the objects: an attempt made meanwhile has its Event counted already, so the
+    // attempts must include it (an Event is written after its driver call, never before).
+    await this.tailOf(slot)
+      ?.refresh()
+      .catch(() => undefined);
+    const observedMs = Math.min(Date.now() - appliedAt, windowMs);
+    const fresh = attemptsFor(this.callsOf(slot), slot.scenario, appliedAt).filter(
+      (a) => a.offsetMs <= observedMs,
+    );
+    if (fresh.length !== attempts.length) {
+      const again = decideOutcome(rules, slot.spec.expect, fresh, observedMs, witness);
+      // A call came meanwhile and the outcome is no longer certain (a sidecar that looked stopped): next poll.
+      if (!again.decided) return;
+      decision = again;
+      attempts = fresh;
+    }
     const settle = async () => {
-      slot.settled = { decision, observedMs: elapsed, attempts, inspected };
+      slot.settled = { decision, observedMs, attempts, inspected };
       slot.phases?.mark('verdict');
       slot.metricsAfter = await scrapeSidecarMetrics(slot);
     };
