@@ -132,13 +132,21 @@ export class SlotObserver {
       full: this.opts.full || slot.scenario.scale !== undefined,
     };
     let attempts = slot.attempts.filter((a) => a.offsetMs <= elapsed);
-    let decision = decideOutcome(rules, slot.spec.expect, attempts, elapsed);
     let witness: OutcomeWitness = {};
+    // A budget overrun settles the verdict (a failure), not what the sidecar does: the pair is watched on until its
+    // outcome is decided too, so a 3-then-OK cell still reads bounded (4), not "still retrying" at its 2nd call.
+    const { attempts: _n, maxAttempts: _m, ...unbudgeted } = slot.spec.expect;
+    const decide = (att: typeof attempts, at: number) => {
+      const d = decideOutcome(rules, slot.spec.expect, att, at, witness);
+      if (!d.decided || d.basis !== 'budget' || at >= windowMs) return d;
+      const o = decideOutcome(rules, unbudgeted, att, at, witness);
+      return o.decided ? { ...o, evidence: `${d.evidence}; ${o.evidence}` } : o;
+    };
+    let decision = decide(attempts, elapsed);
     // Only a slot that looks stopped asks its sidecar for confirmation (a scrape per poll is not free).
     if (!decision.decided && this.opts.witness && attempts.length > 0) {
       witness = await this.opts.witness(slot).catch(() => ({}));
-      if (witness.terminalConfirmed)
-        decision = decideOutcome(rules, slot.spec.expect, attempts, elapsed, witness);
+      if (witness.terminalConfirmed) decision = decide(attempts, elapsed);
     }
     if (!decision.decided) return;
     const final = decision.basis === 'window' || decision.basis === 'budget';
@@ -156,7 +164,7 @@ export class SlotObserver {
       (a) => a.offsetMs <= observedMs,
     );
     if (fresh.length !== attempts.length) {
-      const again = decideOutcome(rules, slot.spec.expect, fresh, observedMs, witness);
+      const again = decide(fresh, observedMs);
       // A call came meanwhile and the outcome is no longer certain (a sidecar that looked stopped): next poll.
       if (!again.decided) return;
       decision = again;
