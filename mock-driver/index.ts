@@ -42,3 +42,5 @@ export type {
   RuleSpec,
   StringMatcherSpec,
 } from './rule-types.ts';
+export { seededRandom } from './seeded-random.ts';
+export { compileStringMatcher, MatcherSpecError } from './string-matcher.ts';

@@ -1,3 +1,4 @@
+import { seededRandom } from '../../mock-driver/index.ts';
 import type { ApiCutWatchSpec, ApiFaultActionSpec, ApiStatusActionSpec } from './api-fault-types.ts';
 
 /** What finally happens to a request once sequence/flap/random/delay are unwrapped. */
@@ -45,7 +46,8 @@ export class ApiFaultActionResolver {
         const node = current.random;
         let next = this.generators.get(node);
         if (!next) {
-          next = mulberry32(node.seed ?? DEFAULT_API_FAULT_SEED);
+          // The driver's generator: one seed draws the same sequence in driver and API rules.
+          next = seededRandom(node.seed ?? DEFAULT_API_FAULT_SEED);
           this.generators.set(node, next);
         }
         current = next() < node.probability ? node.then : node.else;
@@ -65,16 +67,4 @@ function sequenceStep(
     if (callNumber <= covered) return step.action;
   }
   return steps.at(-1)?.action;
-}
-
-// The mock driver's generator (mulberry32), so one seed draws the same sequence in driver and API rules.
-function mulberry32(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }

@@ -1,3 +1,4 @@
+import { compileStringMatcher as compileDriverMatcher, MatcherSpecError } from '../../mock-driver/index.ts';
 import type {
   ApiCallMatcherSpec,
   ApiFaultActionSpec,
@@ -150,39 +151,16 @@ function findCutWatch(
   return undefined;
 }
 
-// Same spellings as mock driver rules: `*` any run of characters, `?` exactly one, the rest literal.
-function globToRegExp(glob: string): RegExp {
-  const source = [...glob]
-    .map((c) => (c === '*' ? '.*' : c === '?' ? '.' : c.replace(/[\\^$.|+()[\]{}]/g, '\\$&')))
-    .join('');
-  return new RegExp(`^${source}$`, 's');
-}
-
-// An absent value (no name on a list, no user for a static token) never matches.
+// The driver's own matchers (same spellings: exact, prefix, suffix, glob, regex); a bad regex names its path here.
 function compileStringMatcher(
   spec: ApiStringMatcherSpec,
   path: (string | number)[],
 ): (value: string | undefined) => boolean {
-  const { exact, prefix, suffix, glob, regex } = typeof spec === 'string' ? { exact: spec } : spec;
-  const conditions: ((value: string) => boolean)[] = [];
-  if (exact !== undefined) conditions.push((value) => value === exact);
-  if (prefix !== undefined) conditions.push((value) => value.startsWith(prefix));
-  if (suffix !== undefined) conditions.push((value) => value.endsWith(suffix));
-  if (glob !== undefined) {
-    const pattern = globToRegExp(glob);
-    conditions.push((value) => pattern.test(value));
+  try {
+    return compileDriverMatcher(spec);
+  } catch (error) {
+    if (error instanceof MatcherSpecError)
+      throw new ApiFaultSemanticError([...path, error.key], error.message);
+    throw error;
   }
-  if (regex !== undefined) {
-    let pattern: RegExp;
-    try {
-      pattern = new RegExp(regex);
-    } catch (error) {
-      throw new ApiFaultSemanticError(
-        [...path, 'regex'],
-        `invalid regex ${JSON.stringify(regex)}: ${(error as Error).message}; write a JavaScript regular expression (unanchored: add ^ and $ for the whole value)`,
-      );
-    }
-    conditions.push((value) => pattern.test(value));
-  }
-  return (value) => value !== undefined && conditions.every((condition) => condition(value));
 }
