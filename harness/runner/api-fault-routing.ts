@@ -7,18 +7,13 @@ import type { Scenario } from '../scenarios/scenario-types.ts';
 
 // How scenarios with spec.apiFaults reach the API-server fault proxy.
 //
-// Scoping: a scenario with apiFaults runs in a control plane of its own (per release), so its rules act on its own
+// Scoping: a scenario with apiFaults runs in a control plane of its own (suite-runner.ts, ownPlaneSuffix), so its rules act on its own
 // objects only, whatever they match. Rules cannot be scoped by object name alone: Bucket names are made by the
 // controller from the claim's UID (bucket-<uid>, bc-<uid>), unknown until the claim exists.
 // Cost: the proxy runs only where a scenario asks for it; every other control plane is reached directly.
 
 /** The proxy's journal (JSON lines) in the environment's log folder. */
 export const API_JOURNAL_FILE = 'api-journal.jsonl';
-
-/** Suffix of a scenario's environment key: scenarios with apiFaults never share a control plane. */
-export function apiFaultsKey(s: Scenario): string {
-  return s.apiFaults ? `#${s.name}` : '';
-}
 
 /** Why a scenario cannot run on this backend, or undefined when it can. */
 export function apiFaultsUnsupported(s: Scenario, backend: RunResults['backend']): string | undefined {

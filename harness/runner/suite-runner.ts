@@ -3,7 +3,7 @@ import { forEachBounded } from '../common/bounded-pool.ts';
 import type { LoadError, RunResults, ScenarioResult } from '../results/run-results.ts';
 import type { Scenario } from '../scenarios/scenario-types.ts';
 import type { SidecarVariant } from '../variants/sidecar-variants.ts';
-import { apiFaultsKey, apiFaultsUnsupported } from './api-fault-routing.ts';
+import { apiFaultsUnsupported } from './api-fault-routing.ts';
 import { provisionComponents, type SidecarResolver } from './component-provisioner.ts';
 import { type EnvironmentMember, LocalEnvironment } from './local-environment.ts';
 import type { OutcomeWitness } from './outcome-decider.ts';
@@ -78,25 +78,25 @@ const START_CONCURRENCY = 6;
 /** Variants share a control plane when they run the same controller on the same CRDs in the same namespace. */
 function defaultEnvironmentKey(s: Scenario, v: SidecarVariant): string {
   const ns = s.sidecarNamespace ? `@${s.sidecarNamespace}` : '';
-  return `${v.controller.origin}|${v.crds.module}@${v.crds.version}${ns}${apiFaultsKey(s)}${scaleKey(s)}${eventsKey(s, v)}`;
+  return `${v.controller.origin}|${v.crds.module}@${v.crds.version}${ns}${ownPlaneSuffix(s, v)}`;
 }
 
-// Scenarios that get a control plane of their own:
+// Scenarios that get a control plane of their own (per release):
+// - API faults: the proxy's rules see every request of the control plane, and Bucket names are not known in advance;
+// - scale: N claims at the v0.1 clients' 5 requests/s would slow every other scenario;
 // - expecting Events (landed or refused): a v1alpha1 sidecar's event broadcaster retries a refused Event ~12 times
 //   over ~108 s before it writes the next one, so another scenario's refused Event ahead in the queue hides this
 //   one's for the whole window;
 // - triggered by deleting the claim: whether its controller ever puts its finalizer on the claim depends on how many
 //   claims share that controller's 5 requests/s (measured: v0.2.2's claim writes loop on conflicts with three).
-function eventsKey(s: Scenario, v: SidecarVariant): string {
+function ownPlaneSuffix(s: Scenario, v: SidecarVariant): string {
   const e = s.variants.find((x) => x.sidecar === v.name)?.expect;
-  if (e?.events?.length || e?.eventsRefused?.length) return `#events:${s.name}`;
-  return s.trigger === 'delete-claim' ? `#events:${s.name}` : '';
-}
-
-// N claims at the v0.1 clients' 5 requests/s would slow every other scenario in the control plane: a scale
-// scenario gets one of its own per release.
-function scaleKey(s: Scenario): string {
-  return s.scale ? `#${s.name}` : '';
+  const own =
+    s.apiFaults !== undefined ||
+    s.scale !== undefined ||
+    s.trigger === 'delete-claim' ||
+    Boolean(e?.events?.length || e?.eventsRefused?.length);
+  return own ? `#${s.name}` : '';
 }
 
 interface EnvironmentGroup {
@@ -135,9 +135,11 @@ function groupSlots(
 // A custom key names its group (the matrix: variant/rpc); the default key is a release's coordinates, so its folder
 // is named after the variants in it.
 function logFolderOf(g: EnvironmentGroup, customKey: boolean): string {
+  const [scenario] = g.scenarios;
+  const [member] = g.members;
   const name = customKey
     ? g.key
-    : `${g.members.map((m) => m.variant.name).join('+')}${g.sidecarNamespace ? `@${g.sidecarNamespace}` : ''}${g.scenarios[0] ? apiFaultsKey(g.scenarios[0]) + scaleKey(g.scenarios[0]) : ''}${g.scenarios[0] && g.members[0] ? eventsKey(g.scenarios[0], g.members[0].variant).replace('#events:', '_') : ''}`;
+    : `${g.members.map((m) => m.variant.name).join('+')}${g.sidecarNamespace ? `@${g.sidecarNamespace}` : ''}${scenario && member ? ownPlaneSuffix(scenario, member.variant) : ''}`;
   return name.replace(/[^\w.@+-]/g, '_');
 }
 
