@@ -77,9 +77,7 @@ export async function resultFor(
     };
   }
   const appliedAt = slot.appliedAt;
-  // A budget overrun settles the verdict, not what the sidecar does: its attempts are counted on until the run
-  // ends (within the window), so a 3-then-OK cell still reads bounded (4), not "still retrying" at its 2nd attempt.
-  const settled = slot.settled?.decision.basis === 'budget' ? undefined : slot.settled;
+  const settled = slot.settled;
   const observedMs =
     settled?.observedMs ?? Math.min(Date.now() - appliedAt, windowOverride ?? slot.scenario.windowMs);
   const calls = tail?.calls ?? [];
