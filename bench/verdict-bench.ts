@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
 import { execa } from 'execa';
 import type { RunResults } from '../harness/results/run-results.ts';
+import { sampleTreePeak } from './tree-memory.ts';
 
 // `npm run bench:verdict`: how long COSI-86 takes from command to exit on the real builds (warm caches), each phase
 // per variant, against the targets of issue 12. Prints a Markdown table, writes JSON (--json FILE) so a regression
@@ -29,6 +30,8 @@ interface Case {
   name: string;
   args: string[];
   targetSeconds: number;
+  /** Peak memory of the harness and all its children. */
+  targetPeakGiB?: number;
 }
 
 interface CaseResult {
@@ -38,6 +41,13 @@ interface CaseResult {
   wallSeconds: number;
   exitCode: number;
   met: boolean;
+  /** Peak proportional set size of the tree (shared pages once); peakRssGiB sums each process's RSS. */
+  peakGiB: number;
+  peakRssGiB: number;
+  peakProcesses: number;
+  targetPeakGiB?: number;
+  /** Where the time went: setup waves (start to the last cell's trigger), windows, collection (to exit). */
+  breakdown: { lastControlPlaneUpS: number; lastTriggerS: number; lastVerdictS: number; exitS: number };
   variants: {
     variant: string;
     scenario: string;
@@ -53,7 +63,10 @@ async function runCase(c: Case): Promise<CaseResult> {
   const out = mkdtempSync(join(tmpdir(), 'cosi-chaos-verdict-'));
   const args = [...c.args, '--out', out];
   const started = performance.now();
-  const res = await execa(process.execPath, [CLI, ...args], { cwd: REPO_ROOT, reject: false, all: true });
+  const child = execa(process.execPath, [CLI, ...args], { cwd: REPO_ROOT, reject: false, all: true });
+  const memory = child.pid ? sampleTreePeak(child.pid) : undefined;
+  const res = await child;
+  const peak = memory?.stop() ?? { peakBytes: 0, peakRssBytes: 0, peakProcesses: 0 };
   const wallSeconds = (performance.now() - started) / 1000;
   let results: RunResults | undefined;
   try {
@@ -69,7 +82,14 @@ async function runCase(c: Case): Promise<CaseResult> {
     targetSeconds: c.targetSeconds,
     wallSeconds,
     exitCode: res.exitCode ?? -1,
-    met: wallSeconds <= c.targetSeconds,
+    met:
+      wallSeconds <= c.targetSeconds &&
+      (c.targetPeakGiB === undefined || peak.peakBytes / 2 ** 30 <= c.targetPeakGiB),
+    peakGiB: peak.peakBytes / 2 ** 30,
+    peakRssGiB: peak.peakRssBytes / 2 ** 30,
+    peakProcesses: peak.peakProcesses,
+    targetPeakGiB: c.targetPeakGiB,
+    breakdown: breakdownOf(results, wallSeconds),
     variants: results.scenarios.map((r) => ({
       variant: r.variant,
       scenario: r.scenario,
@@ -79,6 +99,20 @@ async function runCase(c: Case): Promise<CaseResult> {
       decision: r.decision,
       phases: r.phases ?? {},
     })),
+  };
+}
+
+// Phases are ms since the harness process started: the last of each across cells says which wave ended when.
+function breakdownOf(results: RunResults, wallSeconds: number): CaseResult['breakdown'] {
+  const last = (phase: string) => Math.max(0, ...results.scenarios.map((r) => r.phases?.[phase] ?? 0)) / 1000;
+  return {
+    lastControlPlaneUpS: last('controller and sidecars ready'),
+    lastTriggerS: Math.max(
+      last('applied'),
+      ...results.scenarios.map((r) => (r.phases?.triggered ?? 0) / 1000),
+    ),
+    lastVerdictS: last('verdict'),
+    exitS: wallSeconds,
   };
 }
 
@@ -93,6 +127,14 @@ function renderMarkdown(results: CaseResult[]): string {
       `### ${r.name}: ${r.wallSeconds.toFixed(1)} s command to exit (target <= ${r.targetSeconds} s: ${r.met ? 'MET' : 'MISSED'}), exit ${r.exitCode}`,
       '',
       `\`${r.command}\`; phases in seconds since the harness process started`,
+      '',
+      `peak memory of the harness and its children: ${r.peakGiB.toFixed(2)} GiB PSS (RSS summed per process: ` +
+        `${r.peakRssGiB.toFixed(2)} GiB) in up to ${r.peakProcesses} processes` +
+        (r.targetPeakGiB !== undefined ? ` (target <= ${r.targetPeakGiB} GiB)` : ''),
+      '',
+      `where the time went: control planes up by ${r.breakdown.lastControlPlaneUpS.toFixed(1)} s, set-up waves ` +
+        `(last cell triggered) by ${r.breakdown.lastTriggerS.toFixed(1)} s, windows (last verdict) by ` +
+        `${r.breakdown.lastVerdictS.toFixed(1)} s, collection and teardown to exit at ${r.breakdown.exitS.toFixed(1)} s`,
       '',
     );
     if (r.variants.length <= 12) {
@@ -121,9 +163,10 @@ function renderMarkdown(results: CaseResult[]): string {
 
 const program = new Command('bench:verdict')
   .option('--matrix', 'also time `cosi-chaos matrix` (4 variants x 16 codes x 4 RPCs x 2 patterns; minutes)')
+  .option('--sweep', 'also time `cosi-chaos sweep` (6 releases x 16 codes x 4 RPCs x 2 patterns; minutes)')
   .option('--json <file>', 'write the measurements as JSON')
   .parse();
-const opts = program.opts<{ matrix?: boolean; json?: string }>();
+const opts = program.opts<{ matrix?: boolean; sweep?: boolean; json?: string }>();
 
 const cases: Case[] = [
   {
@@ -132,7 +175,9 @@ const cases: Case[] = [
     targetSeconds: 12,
   },
   { name: 'every variant', args: ['run', 'scenarios/cosi-86.yaml'], targetSeconds: 20 },
-  ...(opts.matrix ? [{ name: 'matrix', args: ['matrix'], targetSeconds: 150 }] : []),
+  ...(opts.matrix ? [{ name: 'matrix', args: ['matrix'], targetSeconds: 300, targetPeakGiB: 8 }] : []),
+  // The 8 GiB target is the matrix's; the sweep's peak is printed, not judged.
+  ...(opts.sweep ? [{ name: 'sweep', args: ['sweep', '--pattern', 'both'], targetSeconds: 720 }] : []),
 ];
 const measured: CaseResult[] = [];
 for (const c of cases) {

@@ -1,14 +1,19 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import type { SidecarResolver, SuiteOptions } from '../harness/index.ts';
+import type { ComponentVersion, SidecarResolver, SuiteOptions } from '../harness/index.ts';
 import {
   BUILTIN_VARIANTS,
+  type BuiltImage,
+  buildControllerImage,
+  buildMockDriverImage,
+  buildSidecarImage,
   ClusterEnvironment,
+  ClusterTurns,
   type CommandRunner,
-  DEFAULT_SIDECAR_IMAGE,
   ExistingClusterBackend,
   KindBackend,
   requireKindTools,
+  type StackImages,
   type StackVariant,
 } from '../harness/index.ts';
 import { UsageError } from './exit-codes.ts';
@@ -16,9 +21,6 @@ import { UsageError } from './exit-codes.ts';
 /** Backends `run --backend` accepts (k3s stays a test lane). */
 export const RUN_BACKENDS = ['local', 'kind', 'existing'] as const;
 export type RunBackend = (typeof RUN_BACKENDS)[number];
-
-/** The variant deploy/base's sidecar image is the build of; other variants need --sidecar-image on a cluster. */
-export const DEFAULT_IMAGE_VARIANT = 'v1alpha1-cosi86';
 
 /** The `run` flags that choose where the suite runs. */
 export interface BackendFlags {
@@ -28,7 +30,7 @@ export interface BackendFlags {
   kubeconfig?: string;
   /** existing only: context in it (default its current one). */
   context?: string;
-  /** existing only: a mock driver image the cluster can pull (default cosi-chaos/mock-driver:dev). */
+  /** kind/existing: a mock driver image the cluster can pull (default the one built here). */
   driverImage?: string;
   /** kind only: leave the cluster running afterwards (a later run reuses it). */
   keep?: boolean;
@@ -92,7 +94,7 @@ export function backendFromFlags(flags: BackendFlags, overrides: BackendOverride
     throw new UsageError(`--backend must be one of ${RUN_BACKENDS.join(', ')}, not "${flags.backend}"`);
   only('--kubeconfig', flags.kubeconfig, ['existing'], backend);
   only('--context', flags.context, ['existing'], backend);
-  only('--driver-image', flags.driverImage, ['existing'], backend);
+  only('--driver-image', flags.driverImage, ['kind', 'existing'], backend);
   only('--keep', flags.keep, ['kind'], backend);
   only('--cluster-name', flags.clusterName, ['kind'], backend);
   only('--sidecar-image', flags.sidecarImage?.length ? true : undefined, ['kind', 'existing'], backend);
@@ -103,43 +105,29 @@ export function backendFromFlags(flags: BackendFlags, overrides: BackendOverride
   const images = sidecarImages(flags.sidecarImage ?? []);
   if (backend === 'local') return { backend, suite: {} };
 
-  const resolveSidecar: SidecarResolver = async (v) => {
-    const image =
-      images.get(v.name) ?? (v.name === DEFAULT_IMAGE_VARIANT ? DEFAULT_SIDECAR_IMAGE : undefined);
-    if (!image && v.binaryPath)
+  // Images built here from the pinned sources (cached), or the user's own for a variant's sidecar.
+  const builtSidecars = new Map<string, BuiltImage>();
+  const resolveSidecar: SidecarResolver = async (v, progress) => {
+    const own = images.get(v.name);
+    if (own) return { path: own, component: userImage(v.name, own, backend) };
+    if (v.binaryPath)
       throw new UsageError(
         `--sidecar ${v.binaryPath}: a sidecar binary cannot run on the ${backend} backend; ` +
           `give its image with --sidecar-image ${v.name}=IMAGE`,
       );
-    if (!image)
-      // moduleUnavailable: the runner reports the variant as 'unavailable' with this reason.
-      throw Object.assign(
-        new Error(
-          `no sidecar image of ${v.name} on the ${backend} backend (only ${DEFAULT_IMAGE_VARIANT} has a ` +
-            `default, deploy/base's); build or pick one and pass --sidecar-image ${v.name}=IMAGE`,
-        ),
-        { moduleUnavailable: true },
-      );
-    const tag = image.includes('@') ? image.slice(image.indexOf('@') + 1) : image.split(':').at(-1);
-    return {
-      path: image,
-      component: {
-        name: `sidecar ${v.name}`,
-        version: tag && !tag.includes('/') ? tag : 'latest',
-        source: `image on the ${backend} backend`,
-        path: image,
-      },
-    };
+    const built = await buildSidecarImage(v, progress);
+    builtSidecars.set(v.name, built);
+    return { path: built.ref, component: builtImageComponent(`sidecar ${v.name}`, built) };
   };
-  const backendFor = (logDir: string, variants: StackVariant[]) =>
+  const turns = new ClusterTurns();
+  const backendFor = (logDir: string, variants: StackVariant[], stackImages: StackImages) =>
     backend === 'kind'
       ? new KindBackend({
           variants,
+          images: stackImages,
           workDir: logDir,
-          clusterName: flags.clusterName,
+          ...(flags.clusterName ? { clusterName: flags.clusterName } : {}),
           keep: flags.keep ?? false,
-          // kind nodes see only loaded images: --sidecar-image images must be in the local Docker (build or pull).
-          loadImages: [...new Set(images.values())],
           ...(overrides.rolloutTimeoutSeconds
             ? { rolloutTimeoutSeconds: overrides.rolloutTimeoutSeconds }
             : {}),
@@ -147,10 +135,10 @@ export function backendFromFlags(flags: BackendFlags, overrides: BackendOverride
         })
       : new ExistingClusterBackend({
           variants,
+          images: stackImages,
           workDir: logDir,
           ...(flags.kubeconfig ? { kubeconfig: resolve(flags.kubeconfig) } : {}),
           ...(flags.context ? { context: flags.context } : {}),
-          ...(flags.driverImage ? { driverImage: flags.driverImage } : {}),
           ...(overrides.rolloutTimeoutSeconds
             ? { rolloutTimeoutSeconds: overrides.rolloutTimeoutSeconds }
             : {}),
@@ -160,22 +148,54 @@ export function backendFromFlags(flags: BackendFlags, overrides: BackendOverride
     backend,
     suite: {
       resolveSidecar,
-      // One cluster, one controller: a second controller would reconcile the first one's claims too.
-      environmentKey: () => backend,
+      // One release at a time per cluster (its CRDs), all of its scenarios in one namespace and one controller.
+      environmentKey: (_s, v) => `${v.controller.origin}|${v.crds.module}@${v.crds.version}`,
       startEnvironment: async (a) => {
         if (backend === 'kind') await requireKindTools(overrides.runner);
+        const first = a.members[0];
+        if (!first) throw new Error('an environment needs at least one variant');
+        const progress = (p: string, d: string) => a.progress?.(`${p}: ${d}`);
+        const controller = await buildControllerImage(first.variant, progress);
+        const driver = flags.driverImage ? undefined : await buildMockDriverImage(progress);
+        const stackImages: StackImages = {
+          driverImage: flags.driverImage ?? (driver as BuiltImage).ref,
+          controllerImage: controller.ref,
+          // kind loads archives into its nodes; an existing cluster is given refs only (the user loads or pushes).
+          archives: [
+            ...(driver ? [driver.archivePath] : []),
+            controller.archivePath,
+            ...a.members.flatMap((m) => builtSidecars.get(m.variant.name)?.archivePath ?? []),
+          ],
+        };
         return ClusterEnvironment.start({
-          members: a.members.map((m) => ({
-            variant: m.variant,
-            ...(images.has(m.variant.name) ? { sidecarImage: images.get(m.variant.name) } : {}),
-          })),
+          members: a.members.map((m) => ({ variant: m.variant, sidecarImage: m.sidecarBinary })),
           scenarios: a.scenarios,
           logDir: a.logDir,
           progress: a.progress,
-          backend: (variants) => backendFor(a.logDir, variants),
+          turns,
+          backend: (variants) => backendFor(a.logDir, variants, stackImages),
           ...(overrides.readyTimeoutMs ? { readyTimeoutMs: overrides.readyTimeoutMs } : {}),
         });
       },
     },
+  };
+}
+
+function userImage(variant: string, image: string, backend: RunBackend): ComponentVersion {
+  const tag = image.includes('@') ? image.slice(image.indexOf('@') + 1) : image.split(':').at(-1);
+  return {
+    name: `sidecar ${variant}`,
+    version: tag && !tag.includes('/') ? tag : 'latest',
+    source: `image ${image} (--sidecar-image) on the ${backend} backend`,
+    path: image,
+  };
+}
+
+function builtImageComponent(name: string, image: BuiltImage): ComponentVersion {
+  return {
+    name,
+    version: image.ref.split(':').at(-1) ?? image.ref,
+    source: `image ${image.ref} (${image.imageId}) built here from ${image.source}`,
+    path: image.archivePath,
   };
 }

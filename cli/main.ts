@@ -1,20 +1,13 @@
 import { Command, CommanderError, Option } from 'commander';
-import {
-  BuildError,
-  ClusterSidecarError,
-  CommandError,
-  PatchError,
-  PolicyError,
-  ProcessStartError,
-  ScenarioError,
-  ToolUnavailableError,
-} from '../harness/index.ts';
-import { createProgressReporter, ResultsFileError } from '../reports/index.ts';
+import { createProgressReporter } from '../reports/index.ts';
 import { RUN_BACKENDS } from './backend-option.ts';
 import { doctorCommand } from './doctor-command.ts';
+import { exitCodeFor } from './error-exit.ts';
 import { EXIT, UsageError } from './exit-codes.ts';
+import { imagesCommand } from './images-command.ts';
+import { manifestsCommand } from './manifests-command.ts';
 import { matrixCommand } from './matrix-command.ts';
-import { compareCommand, reportCommand } from './report-command.ts';
+import { compareCommand, mergeCommand, reportCommand } from './report-command.ts';
 import { runCommand } from './run-command.ts';
 import { sweepCommand } from './sweep-command.ts';
 
@@ -54,12 +47,15 @@ async function main(argv: string[]): Promise<number> {
     )
     .option('--kubeconfig <file>', "existing: kubeconfig of the cluster (default kubectl's)")
     .option('--context <name>', 'existing: context in the kubeconfig (default its current one)')
-    .option('--driver-image <image>', 'existing: mock driver image the cluster can pull')
+    .option(
+      '--driver-image <image>',
+      'kind/existing: mock driver image the cluster can pull (default built here)',
+    )
     .option('--keep', 'kind: leave the cluster running (a later run reuses it)')
     .option('--cluster-name <name>', 'kind: cluster name (default cosi-chaos)')
     .option(
       '--sidecar-image <name=image>',
-      'kind/existing: sidecar image of a variant (repeatable; kind loads it from the local Docker)',
+      'kind/existing: your own sidecar image for a variant instead of the one built here (repeatable)',
       (v: string, prev: string[] = []) => [...prev, v],
     )
     .action(async (paths: string[], flags) => {
@@ -67,6 +63,31 @@ async function main(argv: string[]): Promise<number> {
     });
 
   const collect = (v: string, prev: string[] = []) => [...prev, v];
+  program
+    .command('images')
+    .description(
+      'build the sidecar, controller and mock driver images from the pinned sources (docker-save archives, no registry)',
+    )
+    .option('--sidecar <variant|era>', 'v1alpha1, v1alpha2, a release or a patched variant (default all)')
+    .option('--out <dir>', 'copy the archives here')
+    .action(async (flags) => {
+      code = await imagesCommand(flags, out);
+    });
+  program
+    .command('manifests')
+    .description(
+      "one release's CRDs, controller and driver + sidecar Pods as run --backend existing applies them",
+    )
+    .option('--sidecar <variant|era>', 'the release (or patched variant) to deploy', 'v1alpha1-cosi86')
+    .option('--namespace <ns>', 'namespace of the stack', 'cosi-chaos')
+    .option('--out <dir>', 'where crds.yaml, stack.yaml and kustomization.yaml go', 'cosi-chaos-stack')
+    .option('--rules <file>', "the mock drivers' rules file")
+    .option('--driver-image <image>', 'mock driver image (default the one cosi-chaos images builds)')
+    .option('--controller-image <image>', 'controller image (default the one cosi-chaos images builds)')
+    .option('--sidecar-image <name=image>', 'your own sidecar image for a variant (repeatable)', collect)
+    .action(async (flags) => {
+      code = await manifestsCommand(flags, out);
+    });
   program
     .command('matrix')
     .description(
@@ -90,6 +111,7 @@ async function main(argv: string[]): Promise<number> {
     .option('--full', 'wait out every window instead of deciding each cell as soon as it is certain')
     .option('--out <dir>', 'results and logs directory', 'results/matrix')
     .option('--allow-unavailable', 'do not count variants that cannot be built here as non-conforming')
+    .option('--shard <I/N>', "run only this machine's part of the cells (then: report merge)")
     .action(async (flags) => {
       code = await matrixCommand(flags, out, createProgressReporter(process.stderr));
     });
@@ -105,10 +127,11 @@ async function main(argv: string[]): Promise<number> {
     .addOption(
       new Option('--pattern <pattern>', 'the code on every call, 3 times then OK, or both')
         .choices(['always', 'then-ok', 'both'])
-        .default('always'),
+        .default('both'),
     )
     .option('--window <duration>', 'observation window (>= 30 s: the v1alpha1 resync and backoff cap)', '60s')
     .option('--out <dir>', 'results and logs directory', 'results/sweep')
+    .option('--shard <I/N>', "run only this machine's part of the cells (then: report merge)")
     .action(async (flags) => {
       code = await sweepCommand(flags, out, createProgressReporter(process.stderr));
     });
@@ -160,6 +183,14 @@ async function main(argv: string[]): Promise<number> {
     .action(async (a: string, b: string, flags) => {
       code = await compareCommand(a, b, flags, out);
     });
+  report
+    .command('merge')
+    .description('join the results of every shard (matrix or sweep --shard I/N) into one run')
+    .argument('<shards...>', "every shard's results JSON")
+    .option('--out <dir>', 'where the merged results and reports go', 'results/merged')
+    .action(async (files: string[], flags) => {
+      code = await mergeCommand(files, flags, out);
+    });
 
   program
     .command('driver')
@@ -186,27 +217,8 @@ try {
   // Every child has been stopped by now; do not wait on stray timers or sockets of libraries.
   process.exit(process.exitCode);
 } catch (e) {
-  if (
-    e instanceof ScenarioError ||
-    e instanceof UsageError ||
-    e instanceof ResultsFileError ||
-    e instanceof PatchError ||
-    e instanceof PolicyError
-  ) {
-    err(`error: ${e.message}`);
-    process.exitCode = EXIT.badInput;
-  } else if (
-    e instanceof BuildError ||
-    e instanceof ProcessStartError ||
-    e instanceof CommandError ||
-    e instanceof ClusterSidecarError ||
-    e instanceof ToolUnavailableError
-  ) {
-    err(`error: ${e.message}`);
-    process.exitCode = EXIT.infrastructure;
-  } else {
-    err(`error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
-    process.exitCode = EXIT.infrastructure;
-  }
+  const { code, message } = exitCodeFor(e);
+  err(`error: ${message}`);
+  process.exitCode = code;
   process.exit(process.exitCode);
 }

@@ -1,17 +1,21 @@
 import { resolve } from 'node:path';
-import type { Scenario, SidecarVariant } from '../harness/index.ts';
+import type { RunResults, Scenario, ShardRecord, SidecarVariant } from '../harness/index.ts';
 import {
   builtinMatrixVariants,
+  cellsOfShard,
   loadPolicy,
   MATRIX_RPCS,
   type MatrixRpc,
   NON_OK_CODES,
   type NonOkCode,
   parseDuration,
+  patchKey,
+  planDigest,
   planMatrix,
   policyFileFor,
   type RetryPolicy,
   type RunProgress,
+  type ShardSpec,
   userVariant,
 } from '../harness/index.ts';
 import { EXIT, UsageError } from './exit-codes.ts';
@@ -30,10 +34,70 @@ export interface MatrixFlags {
   full?: boolean;
   out: string;
   allowUnavailable?: boolean;
+  shard?: string;
+}
+
+/** `--shard I/N`: this machine's part of a matrix or sweep (1 <= I <= N); unset, the whole run. */
+export function shardFlag(flag: string | undefined): ShardSpec | undefined {
+  if (flag === undefined) return undefined;
+  const m = /^(\d+)\/(\d+)$/.exec(flag.trim());
+  const index = Number(m?.[1]);
+  const count = Number(m?.[2]);
+  if (!m || !Number.isSafeInteger(count) || index < 1 || index > count)
+    throw new UsageError(`--shard "${flag}" is not I/N with 1 <= I <= N (e.g. --shard 1/4)`);
+  return { index, count };
 }
 
 /**
- * Which control plane a cell runs in: one set per variant, split by RPC (and grant by pattern). The v0.1 controller
+ * The planned scenarios this machine runs, and the shard record its results carry (cell-shard.ts splits the
+ * cells); the whole plan when unsharded. `options` are the run's settings beyond the plan that shards must share.
+ */
+export function shardPlan(
+  planned: Scenario[],
+  spec: ShardSpec | undefined,
+  run: { command: ShardRecord['command']; allowUnavailable?: boolean; options: unknown },
+): { scenarios: Scenario[]; shard?: ShardRecord } {
+  if (!spec) return { scenarios: planned };
+  if (spec.count > planned.length)
+    throw new UsageError(
+      `--shard ${spec.index}/${spec.count}: the plan has only ${planned.length} cell(s), fewer than ${spec.count} shards`,
+    );
+  const { command, allowUnavailable, options } = run;
+  return {
+    scenarios: cellsOfShard(planned, spec),
+    shard: {
+      ...spec,
+      command,
+      ...(allowUnavailable ? { allowUnavailable } : {}),
+      plan: planDigest({ command, allowUnavailable: allowUnavailable === true, options, planned }),
+      planCells: planned.map((s) => s.cell as NonNullable<Scenario['cell']>),
+    },
+  };
+}
+
+/**
+ * What a variant is, the same on every machine (for the plan digest): its sidecar and controller builds, a patch by
+ * its content (not its path). A user binary is known by its name only.
+ */
+export async function variantIdentity(v: SidecarVariant): Promise<Record<string, string>> {
+  return {
+    name: v.name,
+    sidecar: v.recipe?.origin ?? 'user binary',
+    controller: v.controller.origin,
+    ...(v.patchFile && v.recipe ? { patch: await patchKey(v.recipe, v.patchFile) } : {}),
+  };
+}
+
+/** The matrix's gate: 0 when every cell conforms (a skipped variant fails it unless allowUnavailable). */
+export function matrixExitCode(results: RunResults, allowUnavailable: boolean): number {
+  const bad = results.scenarios.filter((r) =>
+    r.verdict === 'skipped' ? !allowUnavailable : r.policy?.conforms !== true,
+  );
+  return bad.length ? EXIT.expectationFailed : EXIT.ok;
+}
+
+/**
+ * Which control plane a cell runs in: one set per variant, split by RPC. The v0.1 controller
  * and sidecars talk to the API through client-go's default 5 requests/s: with every variant's cells in one control
  * plane, the one controller's limiter (and its claim-write conflicts with the sidecars) decided which cells were
  * ever set up, not the retry policy. grant x AlreadyExists crashes the v0.1 sidecar (nil response dereferenced):
@@ -45,7 +109,7 @@ export function matrixEnvironmentKey(s: Scenario, v: SidecarVariant): string {
   // The v1alpha2 sidecar answers AlreadyExists terminally (no nil dereference): nothing to isolate.
   if (cell.rpc === 'grant' && cell.code === 'AlreadyExists' && v.era === 'v1alpha1')
     return `${v.name}/grant-crash-isolated-${cell.pattern}`;
-  return `${v.name}/${cell.rpc === 'grant' ? `grant-${cell.pattern}` : cell.rpc}`;
+  return `${v.name}/${cell.rpc}`;
 }
 
 /**
@@ -58,6 +122,7 @@ export async function matrixCommand(
   log: (s: string) => void,
   progress: RunProgress,
 ): Promise<number> {
+  const shardSpec = shardFlag(flags.shard);
   const windowMs = parseDuration(flags.window);
   if (!windowMs) throw new UsageError(`--window "${flags.window}" is not a duration like 60s`);
   const codes = listFlag<NonOkCode>(flags.codes, NON_OK_CODES, 'codes');
@@ -94,9 +159,16 @@ export async function matrixCommand(
       );
     policies.set(v.name, await loadPolicy(file));
   }
-  const scenarios = planMatrix({ codes, rpcs, windowMs, policies });
+  const planned = planMatrix({ codes, rpcs, windowMs, policies });
+  const { scenarios, shard } = shardPlan(planned, shardSpec, {
+    command: 'matrix',
+    allowUnavailable: flags.allowUnavailable === true,
+    options: { variants: await Promise.all(variants.map(variantIdentity)), full: flags.full === true },
+  });
+  if (shard) log(`shard ${shard.index}/${shard.count}: ${scenarios.length} of ${planned.length} cells`);
   const run = await executeSuite(log, {
     scenarios,
+    shard,
     variants,
     windowMs,
     full: flags.full === true,
@@ -108,8 +180,5 @@ export async function matrixCommand(
   log(renderMatrixTable(results));
   log(`\nresults: ${resultsFile} (+ .md, .junit.xml, .html); wall time ${seconds.toFixed(1)} s`);
   if (run.interrupted) return EXIT.interrupted;
-  const bad = results.scenarios.filter((r) =>
-    r.verdict === 'skipped' ? !flags.allowUnavailable : r.policy?.conforms !== true,
-  );
-  return bad.length ? EXIT.expectationFailed : EXIT.ok;
+  return matrixExitCode(results, flags.allowUnavailable === true);
 }

@@ -1,7 +1,14 @@
-import { readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { arch, platform } from 'node:os';
 import { basename, dirname, extname, isAbsolute, join, relative, resolve } from 'node:path';
-import type { RunResults } from '../harness/index.ts';
+import {
+  assignShards,
+  BUILTIN_VARIANTS,
+  inReleaseOrder,
+  mergeShards,
+  type RunResults,
+  ShardMergeError,
+} from '../harness/index.ts';
 import {
   comparePr,
   compareResults,
@@ -13,11 +20,16 @@ import {
   renderIssueReport,
   renderPrComparisonMarkdown,
   renderReport,
+  renderSweepText,
   type SidecarLogExcerpt,
   sidecarLogExcerpt,
   timelineSvgDocument,
 } from '../reports/index.ts';
-import { UsageError } from './exit-codes.ts';
+import { EXIT, UsageError } from './exit-codes.ts';
+import { matrixExitCode } from './matrix-command.ts';
+import { renderMatrixTable } from './matrix-table.ts';
+import { writeRunOutputs } from './run-lifecycle.ts';
+import { writeSweepOutputs } from './sweep-command.ts';
 
 const FORMATS = ['md', 'junit', 'html', 'json', 'issue'] as const;
 const COMPARE_FORMATS = ['md', 'pr'] as const;
@@ -141,4 +153,56 @@ export async function compareCommand(
     throw e;
   }
   return 0;
+}
+
+export interface MergeFlags {
+  out: string;
+}
+
+/**
+ * `cosi-chaos report merge A.json B.json ... [--out DIR]`: the results of every shard of one matrix or sweep run
+ * (`--shard I/N`) joined into one run (harness/results/shard-merge.ts), written as that run writes them (results.json,
+ * .md, .junit.xml, .html; a sweep also sweep.md and sweep.json), with the exit code that run would have had.
+ * Shards of different runs, a shard twice or missing, a cell twice: exit 2, naming the shard or cell.
+ */
+export async function mergeCommand(
+  files: string[],
+  flags: MergeFlags,
+  log: (s: string) => void,
+): Promise<number> {
+  const outDir = resolve(flags.out);
+  const inputs: { file: string; results: RunResults }[] = [];
+  for (const file of files) {
+    const written = ['json', 'md', 'junit.xml', 'html'].map((ext) => join(outDir, `results.${ext}`));
+    if (written.includes(resolve(file)))
+      throw new UsageError(
+        `--out ${flags.out} would overwrite the shard results ${file}: choose another --out`,
+      );
+    inputs.push({ file, results: await readResults(file) });
+  }
+  let merged: RunResults;
+  try {
+    merged = mergeShards(inputs, assignShards);
+  } catch (e) {
+    if (e instanceof ShardMergeError) throw new UsageError(`report merge: ${e.message}`);
+    throw e;
+  }
+  await mkdir(outDir, { recursive: true });
+  const { results, resultsFile } = await writeRunOutputs(outDir, merged);
+  const [first] = inputs as [(typeof inputs)[number]];
+  const done = `merged ${inputs.length} shards: ${resultsFile} (+ .md, .junit.xml, .html)`;
+  if (first.results.shard?.command === 'sweep') {
+    const names = new Set(results.scenarios.map((r) => r.variant));
+    const sweep = await writeSweepOutputs(
+      outDir,
+      results,
+      inReleaseOrder(BUILTIN_VARIANTS.filter((v) => names.has(v.name))),
+    );
+    log(renderSweepText(sweep));
+    log(`\n${done}, ${join(outDir, 'sweep.md')} (+ .json)`);
+    return sweep.complete ? EXIT.ok : EXIT.expectationFailed;
+  }
+  log(renderMatrixTable(results));
+  log(`\n${done}`);
+  return matrixExitCode(results, first.results.shard?.allowUnavailable === true);
 }

@@ -1,10 +1,10 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { type RunResults, runSuite, type SuiteOptions } from '../harness/index.ts';
-import { REPORT_EXTENSIONS, renderReport, writeResults } from '../reports/index.ts';
+import { type RunResults, runSuite, type ShardRecord, type SuiteOptions } from '../harness/index.ts';
+import { REPORT_EXTENSIONS, ResultsFileError, renderReport, writeResults } from '../reports/index.ts';
 import { enrichResults } from './enrich-results.ts';
-import { EXIT } from './exit-codes.ts';
+import { EXIT, InvalidResultsError } from './exit-codes.ts';
 
 /** This tool's version, as package.json says: recorded in every results file. */
 export const TOOL_VERSION = (createRequire(import.meta.url)('../package.json') as { version: string })
@@ -37,14 +37,40 @@ async function withInterrupt<T>(
 /**
  * Adds the fitted backoff and projections, then writes results.json (validated) and every report generated from
  * it. The report is written before the exit code is decided.
+ *
+ * Results that fail their own schema are a bug of this tool, not bad input, and minutes of measurement: they are
+ * written all the same, to results.invalid.json with the violations beside them (and every report that can still
+ * be rendered), and the run ends with InvalidResultsError (exit 3).
  */
-async function writeRunOutputs(
+export async function writeRunOutputs(
   outDir: string,
   raw: RunResults,
 ): Promise<{ results: RunResults; resultsFile: string }> {
   const results = enrichResults(raw);
   const resultsFile = join(outDir, 'results.json');
-  await writeResults(resultsFile, results);
+  try {
+    await writeResults(resultsFile, results);
+  } catch (e) {
+    if (!(e instanceof ResultsFileError) || e.problem !== 'schema') throw e;
+    const invalidFile = join(outDir, 'results.invalid.json');
+    await writeFile(
+      invalidFile,
+      `${JSON.stringify({ violations: e.issues, ...results }, null, 2)}\n`,
+      'utf8',
+    );
+    const unrendered: string[] = [];
+    for (const format of ['md', 'junit', 'html'] as const) {
+      try {
+        await writeFile(
+          join(outDir, `results.invalid.${REPORT_EXTENSIONS[format]}`),
+          renderReport(results, format),
+        );
+      } catch {
+        unrendered.push(format);
+      }
+    }
+    throw new InvalidResultsError(invalidFile, e.issues, unrendered);
+  }
   for (const format of ['md', 'junit', 'html'] as const) {
     await writeFile(join(outDir, `results.${REPORT_EXTENSIONS[format]}`), renderReport(results, format));
   }
@@ -61,15 +87,19 @@ export interface SuiteOutcome {
 
 /**
  * The common life of `run` and `matrix`: creates the out dir, runs the suite with Ctrl-C handling, and writes the
- * results and every report before the caller decides the exit code.
+ * results and every report before the caller decides the exit code. `shard`: the run is that part of a sharded
+ * matrix or sweep, recorded in the results (with `interrupted` when it was).
  */
 export async function executeSuite(
   log: (s: string) => void,
-  opts: Omit<SuiteOptions, 'signal' | 'toolVersion'>,
+  { shard, ...opts }: Omit<SuiteOptions, 'signal' | 'toolVersion'> & { shard?: ShardRecord },
 ): Promise<SuiteOutcome> {
   await mkdir(opts.outDir, { recursive: true });
   const started = Date.now();
   const run = await withInterrupt(log, (signal) => runSuite({ ...opts, signal, toolVersion: TOOL_VERSION }));
-  const { results, resultsFile } = await writeRunOutputs(opts.outDir, run.value);
+  const raw: RunResults = shard
+    ? { ...run.value, shard: { ...shard, ...(run.interrupted ? { interrupted: true } : {}) } }
+    : run.value;
+  const { results, resultsFile } = await writeRunOutputs(opts.outDir, raw);
   return { results, resultsFile, interrupted: run.interrupted, seconds: (Date.now() - started) / 1000 };
 }

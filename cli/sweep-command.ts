@@ -11,12 +11,15 @@ import {
   parseDuration,
   planSweep,
   type RunProgress,
+  type RunResults,
+  type SidecarVariant,
+  type VersionSweep,
   versionSweep,
 } from '../harness/index.ts';
 import { renderSweepJson, renderSweepMarkdown, renderSweepText } from '../reports/index.ts';
 import { EXIT, UsageError } from './exit-codes.ts';
 import { listFlag } from './list-flag.ts';
-import { matrixEnvironmentKey } from './matrix-command.ts';
+import { matrixEnvironmentKey, shardFlag, shardPlan, variantIdentity } from './matrix-command.ts';
 import { executeSuite } from './run-lifecycle.ts';
 
 /** `--pattern`: which failure patterns each cell runs with. */
@@ -37,6 +40,26 @@ export interface SweepFlags {
   window: string;
   out: string;
   pattern: string;
+  shard?: string;
+}
+
+/**
+ * Tabulates a sweep's results over `variants` (oldest release first) and writes sweep.md and sweep.json into
+ * outDir; `sweep` and `report merge` of sweep shards share it.
+ */
+export async function writeSweepOutputs(
+  outDir: string,
+  results: RunResults,
+  variants: readonly SidecarVariant[],
+): Promise<VersionSweep> {
+  const sweep = versionSweep(
+    results,
+    variants.map((v) => v.name),
+    new Map(variants.map((v) => [v.name, v.neverCalls ?? []])),
+  );
+  await writeFile(join(outDir, 'sweep.md'), renderSweepMarkdown(sweep));
+  await writeFile(join(outDir, 'sweep.json'), renderSweepJson(sweep));
+  return sweep;
 }
 
 /**
@@ -50,6 +73,7 @@ export async function sweepCommand(
   log: (s: string) => void,
   progress: RunProgress,
 ): Promise<number> {
+  const shardSpec = shardFlag(flags.shard);
   const windowMs = parseDuration(flags.window);
   if (!windowMs) throw new UsageError(`--window "${flags.window}" is not a duration like 60s`);
   const patterns = SWEEP_PATTERNS[flags.pattern];
@@ -75,8 +99,15 @@ export async function sweepCommand(
     );
   const names = variants.map((v) => v.name);
   const outDir = resolve(flags.out);
+  const planned = planSweep({ codes, rpcs, patterns, windowMs, variants: names });
+  const { scenarios, shard } = shardPlan(planned, shardSpec, {
+    command: 'sweep',
+    options: { variants: await Promise.all(variants.map(variantIdentity)) },
+  });
+  if (shard) log(`shard ${shard.index}/${shard.count}: ${scenarios.length} of ${planned.length} cells`);
   const run = await executeSuite(log, {
-    scenarios: planSweep({ codes, rpcs, patterns, windowMs, variants: names }),
+    scenarios,
+    shard,
     variants,
     windowMs,
     // The sweep's table is each cell's behaviour over the whole window (first terminal release): never decided early.
@@ -85,9 +116,7 @@ export async function sweepCommand(
     progress,
     environmentKey: matrixEnvironmentKey,
   });
-  const sweep = versionSweep(run.results, names);
-  await writeFile(join(outDir, 'sweep.md'), renderSweepMarkdown(sweep));
-  await writeFile(join(outDir, 'sweep.json'), renderSweepJson(sweep));
+  const sweep = await writeSweepOutputs(outDir, run.results, variants);
   log(renderSweepText(sweep));
   log(
     `\nresults: ${run.resultsFile} (+ .md, .junit.xml, .html), ${join(outDir, 'sweep.md')} (+ .json); ` +

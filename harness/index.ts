@@ -1,19 +1,29 @@
 // The harness's public surface: the CLI (and anything else on top) imports from here, never from the files behind it.
 
 export {
+  type BuiltImage,
+  buildControllerImage,
+  buildMockDriverImage,
+  buildSidecarImage,
+  ClusterTurns,
   CommandError,
   type CommandRunner,
-  DEFAULT_SIDECAR_IMAGE,
   ExistingClusterBackend,
+  imageRefs,
   KindBackend,
+  releaseStack,
   requireKindTools,
+  type StackImages,
   type StackVariant,
   ToolUnavailableError,
+  variantSuffix,
+  writeReleaseStack,
 } from './backends/index.ts';
 export { isExecutable, resolveBinary } from './binaries/binary-resolver.ts';
 export { BuildError } from './binaries/build-error.ts';
 export { ETCD, KUBE_APISERVER } from './binaries/component-catalog.ts';
 export { PatchError, patchKey } from './binaries/patched-build.ts';
+export { assignShards, cellsOfShard, planDigest, type ShardSpec } from './matrix/cell-shard.ts';
 export { MATRIX_RPCS, type MatrixRpc, NON_OK_CODES, type NonOkCode } from './matrix/grpc-codes.ts';
 export { planMatrix } from './matrix/matrix-plan.ts';
 export { builtinMatrixVariants, policyFileFor, userVariant } from './matrix/matrix-variants.ts';
@@ -21,7 +31,9 @@ export { loadPolicy, PolicyError, type RetryPolicy } from './matrix/retry-policy
 export { inReleaseOrder, planSweep, type VersionSweep, versionSweep } from './matrix/version-sweep.ts';
 export { ProcessStartError } from './process/process-errors.ts';
 export type * from './results/run-results.ts';
-export { ClusterEnvironment, ClusterSidecarError } from './runner/cluster-environment.ts';
+export { mergeShards, ShardMergeError } from './results/shard-merge.ts';
+export { ClusterEnvironment, ClusterSidecarError } from './runner/start/cluster-environment.ts';
+export { driverNameFor } from './runner/start/object-names.ts';
 export {
   type RunProgress,
   runSuite,

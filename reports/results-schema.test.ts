@@ -19,6 +19,7 @@ import type {
   EventSummary,
   LoadError,
   MatrixCell,
+  MergedShards,
   ObjectStatus,
   Outcome,
   OutcomeDecisionRecord,
@@ -28,6 +29,7 @@ import type {
   Rpc,
   RunResults,
   ScenarioResult,
+  ShardRecord,
   Verdict,
 } from '../harness/results/run-results.ts';
 import type {
@@ -58,6 +60,28 @@ const runResults: KeyKinds<RunResults> = {
   components: 'required',
   scenarios: 'required',
   loadErrors: 'required',
+  shard: 'optional',
+  mergedFrom: 'optional',
+};
+const shardRecord: KeyKinds<ShardRecord> = {
+  index: 'required',
+  count: 'required',
+  command: 'required',
+  allowUnavailable: 'optional',
+  plan: 'required',
+  planCells: 'required',
+  interrupted: 'optional',
+};
+const mergedShards: KeyKinds<MergedShards> = {
+  command: 'required',
+  plan: 'required',
+  count: 'required',
+  shards: 'required',
+};
+const mergedShard: KeyKinds<MergedShards['shards'][number]> = {
+  index: 'required',
+  startedAt: 'required',
+  finishedAt: 'required',
 };
 const tool: KeyKinds<RunResults['tool']> = { name: 'required', version: 'required' };
 const attempt: KeyKinds<Attempt> = {
@@ -296,6 +320,7 @@ const verdicts: Record<Verdict, true> = { pass: true, fail: true, skipped: true 
 const backends: Record<RunResults['backend'], true> = { local: true, kind: true, existing: true };
 const patterns: Record<MatrixCell['pattern'], true> = { always: true, 'then-ok': true };
 const declared: Record<PolicyCheck['declared'], true> = { terminal: true, retried: true };
+const commands: Record<ShardRecord['command'], true> = { matrix: true, sweep: true };
 
 interface ObjectSchema {
   type: string;
@@ -344,6 +369,13 @@ const objects: [string, ObjectSchema, Record<string, 'required' | 'optional'>][]
   ['ApiWrite', def('apiWrite'), apiWrite],
   ['ComponentVersion', def('componentVersion'), componentVersion],
   ['LoadError', def('loadError'), loadError],
+  ['ShardRecord', def('shardRecord'), shardRecord],
+  ['MergedShards', def('mergedShards'), mergedShards],
+  [
+    'MergedShards.shards',
+    (def('mergedShards').properties.shards as unknown as { items: ObjectSchema }).items,
+    mergedShard,
+  ],
 ];
 
 describe('results.schema.json matches run-results.ts', () => {
@@ -375,6 +407,8 @@ describe('results.schema.json matches run-results.ts', () => {
     ['backend', schema.properties.backend?.enum, backends],
     ['pattern', def('matrixCell').properties.pattern?.enum, patterns],
     ['declared', def('policyCheck').properties.declared?.enum, declared],
+    ['shard command', def('shardRecord').properties.command?.enum, commands],
+    ['merged command', def('mergedShards').properties.command?.enum, commands],
   ] as const)('enum %s lists exactly the TypeScript union', (_, values, members) => {
     expect([...(values ?? [])].sort()).toEqual(Object.keys(members).sort());
   });

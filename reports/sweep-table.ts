@@ -67,6 +67,16 @@ function unmeasuredNotes(t: VersionSweep): string[] {
   ];
 }
 
+/** Never-called entries whose release declares the RPC never made, once per release and RPC, with the evidence. */
+function declaredNotes(t: VersionSweep): string[] {
+  const seen = new Map<string, string>();
+  for (const r of t.rows)
+    for (const e of r.entries)
+      if (e.status === 'measured' && e.declaredNeverCalled)
+        seen.set(`${e.variant} ${r.rpc}`, e.declaredNeverCalled);
+  return [...seen].map(([k, why]) => `${k}: ${why}`);
+}
+
 function header(t: VersionSweep): string[] {
   return ['RPC', 'Code', ...(t.patterns.length > 1 ? ['Pattern'] : []), ...t.variants, 'First terminal'];
 }
@@ -94,6 +104,7 @@ function summary(t: VersionSweep): string {
 export function renderSweepMarkdown(t: VersionSweep): string {
   const cols = header(t);
   const notes = unmeasuredNotes(t);
+  const declared = declaredNotes(t);
   return [
     '# cosi-chaos version sweep',
     '',
@@ -106,6 +117,9 @@ export function renderSweepMarkdown(t: VersionSweep): string {
     '',
     `${LEGEND}.`,
     '',
+    ...(declared.length
+      ? ["## Never called by the release's code", '', ...declared.map((n) => `- ${mdCell(n)}`), '']
+      : []),
     ...(notes.length ? ['## Not measured', '', ...notes.map((n) => `- ${mdCell(n)}`), ''] : []),
   ].join('\n');
 }
@@ -115,6 +129,7 @@ export function renderSweepText(t: VersionSweep): string {
   const rows = [header(t).map((h) => h.toUpperCase()), ...t.rows.map((r) => rowCells(t, r))];
   const widths = (rows[0] ?? []).map((_, i) => Math.max(...rows.map((row) => (row[i] ?? '').length)));
   const notes = unmeasuredNotes(t);
+  const declared = declaredNotes(t);
   return [
     `version sweep, window ${formatMs(t.windowMs)}, pattern ${t.patterns.join(' + ')}: ${summary(t)}`,
     '',
@@ -126,6 +141,7 @@ export function renderSweepText(t: VersionSweep): string {
     ),
     '',
     LEGEND,
+    ...(declared.length ? ['', "never called by the release's code:", ...declared.map((n) => `  ${n}`)] : []),
     ...(notes.length ? ['', 'not measured:', ...notes.map((n) => `  ${n}`)] : []),
   ].join('\n');
 }

@@ -17,7 +17,7 @@ import { LocalControlPlane } from '../control-plane/local-control-plane.ts';
 import { crdManifests, installCrds } from '../cosi/crd-installer.ts';
 import { requestServiceAccountToken } from '../cosi/service-account-token.ts';
 import type { ApiJournalEntry } from '../results/api-journal-results.ts';
-import { provisionBinary } from '../runner/binary-provisioner.ts';
+import { provisionBinary } from '../runner/start/binary-provisioner.ts';
 import { ApiFaultProxy } from './api-fault-proxy.ts';
 import { parseApiFaultsYaml } from './api-faults-loader.ts';
 

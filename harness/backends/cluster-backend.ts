@@ -1,6 +1,8 @@
 // The common shape of every place the suite can run: a backend brings a cluster up and hands back a started
 // handle. The CLI chooses one with --backend; nothing here prints.
 
+import type { SidecarVariant } from '../variants/sidecar-variants.ts';
+
 /** Where the suite runs: the harness's own processes, a kind cluster, a cluster the user has, or k3s in Docker. */
 export type BackendName = 'local' | 'kind' | 'existing' | 'k3s';
 
@@ -8,12 +10,23 @@ export type BackendName = 'local' | 'kind' | 'existing' | 'k3s';
 export interface StackVariant {
   /** Variant name as scenarios use it (e.g. v1alpha1-cosi86): suffix of every object of this pair. */
   name: string;
+  /** The release it belongs to: era, CRDs and controller (all variants of one backend share them). */
+  variant: SidecarVariant;
   /** Driver name the mock driver reports in DriverGetInfo; BucketClasses of this variant name it. */
   driverName: string;
-  /** Sidecar image; default deploy/base's (COSI-86's v20241219-v0.1.0-60-g6a5a12c). */
-  sidecarImage?: string;
-  /** The driver's rules file text (YAML); default deploy/base/rules.yaml (no rules). */
+  /** Sidecar image the cluster can run (built here: `cosi-chaos images`; or the user's own, --sidecar-image). */
+  sidecarImage: string;
+  /** The driver's rules file text (YAML); default no rules. */
   rules?: string;
+}
+
+/** Images a backend deploys besides the sidecars, and the archives it may load into its nodes first. */
+export interface StackImages {
+  driverImage: string;
+  /** The release's controller image; no controller is deployed when unset. */
+  controllerImage?: string;
+  /** docker-save archives to load into the cluster's nodes (kind, k3s); an existing cluster gets none. */
+  archives?: string[];
 }
 
 /** A started backend. `stop()` is idempotent and removes what `up()` created (unless told to keep it). */

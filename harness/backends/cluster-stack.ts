@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { StackVariant } from './cluster-backend.ts';
 import { CommandError, type CommandRunner, type StartedCommand } from './command-runner.ts';
 import { type KubectlTarget, kubectlArgs } from './kubectl-target.ts';
-import { variantObjectNames } from './stack-kustomization.ts';
+import { variantObjectNames } from './stack-names.ts';
 
 /** A deployed variant: its name and the names of its objects in the cluster. */
 export interface DeployedVariant {

@@ -3,23 +3,25 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { KubernetesObject } from '@kubernetes/client-node';
 import { stringify } from 'yaml';
-import { parseManifests } from '../cosi/kube-apply.ts';
-import type { BackendHandle, BackendName, ClusterBackend, StackVariant } from './cluster-backend.ts';
+import { sameApi } from '../variants/sidecar-variants.ts';
+import type {
+  BackendHandle,
+  BackendName,
+  ClusterBackend,
+  StackImages,
+  StackVariant,
+} from './cluster-backend.ts';
 import { ClusterStack } from './cluster-stack.ts';
 import { CommandError, type CommandRunner, ExecaCommandRunner } from './command-runner.ts';
-import { writeV1alpha1CrdKustomization } from './crd-kustomization.ts';
 import { type KubectlTarget, kubectlArgs } from './kubectl-target.ts';
-import {
-  CONTROLLER_DEPLOYMENT,
-  type StackSource,
-  variantSuffix,
-  writeControllerKustomization,
-  writeVariantKustomization,
-} from './stack-kustomization.ts';
+import { releaseStack, writeReleaseStack } from './release-stack.ts';
+import { variantSuffix } from './stack-names.ts';
 
 export interface ExistingClusterBackendOptions {
+  /** The driver + sidecar pairs of one release (they share its CRDs and controller). */
   variants: StackVariant[];
-  /** Minified kubeconfig, generated kustomizations and failure logs go here. */
+  images: StackImages;
+  /** Minified kubeconfig, generated manifests and failure logs go here. */
   workDir: string;
   /** Kubeconfig file; default kubectl's (KUBECONFIG, else ~/.kube/config). */
   kubeconfig?: string;
@@ -27,13 +29,6 @@ export interface ExistingClusterBackendOptions {
   context?: string;
   /** Namespace to create and later delete; default cosi-chaos-<6 hex>. Must not exist yet. */
   namespace?: string;
-  /** Mock driver image the cluster can pull (push it to a registry first); default cosi-chaos/mock-driver:dev. */
-  driverImage?: string;
-  /** Deploy a COSI controller into the namespace; default true. Turn off when the cluster already runs one. */
-  installController?: boolean;
-  controllerImage?: string;
-  /** deploy/ directory each variant starts from; default base. */
-  source?: StackSource;
   /** Wait for `kubectl rollout status`; default true. */
   waitForReady?: boolean;
   rolloutTimeoutSeconds?: number;
@@ -47,9 +42,10 @@ export interface CreatedObject {
 }
 
 /**
- * The suite on a cluster the user already has. Everything goes into a fresh namespace (cluster-scoped RBAC gets a
- * per-run name suffix, CRDs are created only when absent), every created object is recorded, and `stop()` (or a
- * failed `up()`) deletes them in reverse order. Objects that existed before are never touched.
+ * The suite on a cluster the user already has, one release at a time: that release's CRDs (created only when
+ * absent, removed again by stop()), its controller and one driver + sidecar Pod per variant in a fresh namespace
+ * (cluster-scoped RBAC gets a per-run name suffix). Every created object is recorded, and `stop()` (or a failed
+ * `up()`) deletes them in reverse order. Objects that existed before are never touched.
  */
 export class ExistingClusterBackend implements ClusterBackend {
   readonly name: BackendName;
@@ -58,12 +54,19 @@ export class ExistingClusterBackend implements ClusterBackend {
 
   constructor(
     private readonly opts: ExistingClusterBackendOptions,
-    /** The k3s lane reuses this install under its own name. */
+    /** The kind and k3s lanes reuse this install under their own name. */
     private readonly reportAs: BackendName = 'existing',
   ) {
-    if (!opts.variants.length)
+    const first = opts.variants[0];
+    if (!first)
       throw new Error('ExistingClusterBackend: variants must name at least one driver + sidecar pair');
-    for (const v of opts.variants) variantSuffix(v.name);
+    for (const v of opts.variants) {
+      variantSuffix(v.name);
+      if (!sameApi(v.variant, first.variant) || v.variant.controller !== first.variant.controller)
+        throw new Error(
+          `ExistingClusterBackend: ${v.name} and ${first.name} need different CRDs or controllers: deploy them one after the other`,
+        );
+    }
     this.runId = randomBytes(3).toString('hex');
     this.namespace = opts.namespace ?? `cosi-chaos-${this.runId}`;
     if (!/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/.test(this.namespace)) {
@@ -91,30 +94,37 @@ export class ExistingClusterBackend implements ClusterBackend {
     await writeFile(target.kubeconfig, view.stdout, { mode: 0o600 });
 
     const install = new TrackedInstall(runner, target, this.namespace);
-    const suffixOf = (v: StackVariant) => `${variantSuffix(v.name)}-${this.runId}`;
-    const installController = this.opts.installController ?? true;
+    const members = this.opts.variants.map((v) => ({
+      variant: v.variant,
+      suffix: `${variantSuffix(v.name)}-${this.runId}`,
+      sidecarImage: v.sidecarImage,
+      driverName: v.driverName,
+      rules: v.rules ?? 'rules: []\n',
+    }));
+    const release = await releaseStack({
+      namespace: this.namespace,
+      runId: this.runId,
+      members,
+      driverImage: this.opts.images.driverImage,
+      ...(this.opts.images.controllerImage ? { controllerImage: this.opts.images.controllerImage } : {}),
+    });
+    // What was applied, for the user to read or apply by hand (kubectl apply -k).
+    await writeReleaseStack(join(workDir, 'manifests'), release);
     const stack = new ClusterStack(
       runner,
       target,
       this.namespace,
-      this.opts.variants.map((variant) => ({ variant, suffix: suffixOf(variant) })),
-      installController ? `${CONTROLLER_DEPLOYMENT}-${this.runId}` : undefined,
+      this.opts.variants.map((variant, i) => ({ variant, suffix: members[i]?.suffix ?? '' })),
+      release.controllerDeployment,
     );
     try {
-      const crds = await writeV1alpha1CrdKustomization(join(workDir, 'kustomize', 'crds'));
+      const crdNames = release.crds.map((o) => o.metadata?.name ?? '');
       const present = await runner.run(
         'kubectl',
-        kubectlArgs(
-          target,
-          'get',
-          ...crds.crdNames.map((n) => `crd/${n}`),
-          '--ignore-not-found',
-          '-o',
-          'name',
-        ),
+        kubectlArgs(target, 'get', ...crdNames.map((n) => `crd/${n}`), '--ignore-not-found', '-o', 'name'),
       );
       const existing = new Set(present.stdout.split('\n').map((l) => l.trim().replace(/^.*\//, '')));
-      const missing = (await install.render(crds.dir)).filter((o) => !existing.has(o.metadata?.name ?? ''));
+      const missing = release.crds.filter((o) => !existing.has(o.metadata?.name ?? ''));
       if (missing.length) {
         await install.create(missing);
         await runner.run(
@@ -128,31 +138,7 @@ export class ExistingClusterBackend implements ClusterBackend {
           ),
         );
       }
-      await install.create([
-        {
-          apiVersion: 'v1',
-          kind: 'Namespace',
-          metadata: { name: this.namespace, labels: { 'app.kubernetes.io/part-of': 'cosi-chaos' } },
-        },
-      ]);
-      for (const { variant, deployment } of stack.variants) {
-        const dir = await writeVariantKustomization(join(workDir, 'kustomize', deployment), {
-          source: this.opts.source ?? 'base',
-          namespace: this.namespace,
-          suffix: suffixOf(variant),
-          variant,
-          driverImage: this.opts.driverImage,
-        });
-        await install.create((await install.render(dir)).filter((o) => o.kind !== 'Namespace'));
-      }
-      if (installController) {
-        const dir = await writeControllerKustomization(join(workDir, 'kustomize', 'controller'), {
-          namespace: this.namespace,
-          suffix: `-${this.runId}`,
-          image: this.opts.controllerImage,
-        });
-        await install.create(await install.render(dir));
-      }
+      await install.create(release.objects);
       if (this.opts.waitForReady ?? true) await stack.waitForRollout(this.opts.rolloutTimeoutSeconds ?? 180);
     } catch (err) {
       if (install.created.length) await stack.collectLogs(join(workDir, 'logs')).catch(() => undefined);
@@ -179,10 +165,6 @@ class TrackedInstall {
     private readonly target: KubectlTarget,
     private readonly namespace: string,
   ) {}
-
-  async render(dir: string): Promise<KubernetesObject[]> {
-    return parseManifests((await this.runner.run('kubectl', ['kustomize', dir])).stdout);
-  }
 
   async create(objects: KubernetesObject[]): Promise<void> {
     const input = objects.map((o) => stringify(o)).join('---\n');
@@ -216,10 +198,14 @@ class TrackedInstall {
     }
   }
 
-  /** Deletes every recorded object, newest first, in one kubectl call; forgets them once deleted. */
+  /**
+   * Deletes every recorded object, newest first, in one kubectl call; forgets them once deleted. CRDs it created
+   * are waited for: the next release installs its own CRDs of the same names.
+   */
   async removeAll(): Promise<void> {
     if (!this.created.length) return;
     const names = [...this.created].reverse().map((o) => o.name);
+    const crds = names.filter((n) => n.startsWith('customresourcedefinition'));
     // --wait=false: a namespace's finalization can take minutes; what matters is that deletion was accepted.
     await this.runner.run(
       'kubectl',
@@ -233,6 +219,12 @@ class TrackedInstall {
         ...names,
       ),
     );
+    if (crds.length)
+      await this.runner.run(
+        'kubectl',
+        kubectlArgs(this.target, 'wait', '--for=delete', '--timeout=90s', ...crds),
+        { allowFailure: true, timeoutMs: 120_000 },
+      );
     this.created.length = 0;
   }
 }

@@ -1,6 +1,13 @@
 // Where the suite runs: kind, an existing cluster, k3s in Docker. The CLI picks one with --backend.
-export type { BackendHandle, BackendName, ClusterBackend, StackVariant } from './cluster-backend.ts';
+export type {
+  BackendHandle,
+  BackendName,
+  ClusterBackend,
+  StackImages,
+  StackVariant,
+} from './cluster-backend.ts';
 export { RolloutError } from './cluster-stack.ts';
+export { ClusterTurns } from './cluster-turns.ts';
 export {
   CommandError,
   type CommandResult,
@@ -8,8 +15,6 @@ export {
   ExecaCommandRunner,
   type StartedCommand,
 } from './command-runner.ts';
-export { writeV1alpha1CrdKustomization } from './crd-kustomization.ts';
-export { DEFAULT_SIDECAR_IMAGE } from './deploy-paths.ts';
 export {
   detectDocker,
   detectKind,
@@ -24,4 +29,19 @@ export {
 } from './existing-cluster-backend.ts';
 export { type K3sBackendOptions, K3sTestcontainersBackend } from './k3s-testcontainers-backend.ts';
 export { KindBackend, type KindBackendOptions } from './kind-backend.ts';
-export { variantSuffix } from './stack-kustomization.ts';
+export {
+  type BuiltImage,
+  buildControllerImage,
+  buildMockDriverImage,
+  buildSidecarImage,
+  imageRefs,
+} from './release-images.ts';
+export {
+  type ReleaseMember,
+  type ReleaseStack,
+  type ReleaseStackOptions,
+  releaseStack,
+  VARIANT_LABEL,
+  writeReleaseStack,
+} from './release-stack.ts';
+export { variantSuffix } from './stack-names.ts';

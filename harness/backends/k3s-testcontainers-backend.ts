@@ -2,7 +2,6 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { BackendHandle, ClusterBackend } from './cluster-backend.ts';
 import { type CommandRunner, ExecaCommandRunner } from './command-runner.ts';
-import { MOCK_DRIVER_DOCKERFILE, MOCK_DRIVER_IMAGE, REPO_ROOT } from './deploy-paths.ts';
 import { ExistingClusterBackend, type ExistingClusterBackendOptions } from './existing-cluster-backend.ts';
 
 /** A started k3s server: its kubeconfig, a way to put a saved image into its containerd, and stop. */
@@ -46,8 +45,8 @@ export async function startK3sWithTestcontainers(image: string): Promise<Started
 }
 
 /**
- * The suite on k3s in Docker: start a K3sContainer, build the mock driver image, `docker save` it into k3s's
- * containerd, then the same namespaced install as the existing-cluster backend. Needs a Docker engine.
+ * The suite on k3s in Docker: start a K3sContainer, import the image archives built here into its containerd,
+ * then the same per-release install as the existing-cluster backend. Needs a Docker engine.
  */
 export class K3sTestcontainersBackend implements ClusterBackend {
   readonly name = 'k3s' as const;
@@ -58,24 +57,17 @@ export class K3sTestcontainersBackend implements ClusterBackend {
     const runner = this.opts.runner ?? new ExecaCommandRunner();
     const { workDir } = this.opts;
     await mkdir(workDir, { recursive: true });
-    await runner.run('docker', ['build', '-t', MOCK_DRIVER_IMAGE, '-f', MOCK_DRIVER_DOCKERFILE, '.'], {
-      cwd: REPO_ROOT,
-    });
-    const tar = join(workDir, 'mock-driver-image.tar');
-    await runner.run('docker', ['save', '-o', tar, MOCK_DRIVER_IMAGE]);
     const k3s = await (this.opts.startK3s ?? startK3sWithTestcontainers)(
       this.opts.image ?? DEFAULT_K3S_IMAGE,
     );
     const stopK3s = () => (this.opts.keep ? Promise.resolve() : k3s.stop());
     let inner: BackendHandle;
     try {
-      await k3s.importImage(tar);
+      // Built here, never pulled: every image goes into k3s's containerd from its archive.
+      for (const archive of this.opts.images.archives ?? []) await k3s.importImage(archive);
       const kubeconfig = join(workDir, 'k3s-container.kubeconfig');
       await writeFile(kubeconfig, k3s.kubeconfig, { mode: 0o600 });
-      inner = await new ExistingClusterBackend(
-        { ...this.opts, runner, kubeconfig, source: this.opts.source ?? 'overlays/kind' },
-        'k3s',
-      ).up();
+      inner = await new ExistingClusterBackend({ ...this.opts, runner, kubeconfig }, 'k3s').up();
     } catch (err) {
       await stopK3s().catch(() => undefined);
       throw err;

@@ -234,3 +234,25 @@ export const BUILD_V1ALPHA2_MAIN = rootMonorepo(
   'v0.0.0-20260305170820-ee00c2690b87',
   { client: 'v0.0.0-20260305170820-ee00c2690b87', proto: 'v0.0.0-20260305170820-ee00c2690b87' },
 );
+
+/** A k8s.io/kubernetes command at KUBE_APISERVER's version, stamped with the same version ldflags. */
+function kubernetesCommand(name: string): GoBuildRecipe {
+  return {
+    ...KUBE_APISERVER,
+    name,
+    pkg: `k8s.io/kubernetes/cmd/${name}`,
+    origin: `k8s.io/kubernetes/cmd/${name}@${KUBE_APISERVER.version} (staging modules pinned to ${KUBE_APISERVER.kubernetesStagingVersion})`,
+  };
+}
+
+/** The node agent of the single-node cluster (harness/node-cluster), same release as kube-apiserver. */
+export const KUBELET: GoBuildRecipe = kubernetesCommand('kubelet');
+
+/** Runs the default controllers (deployments, replicasets, namespace, garbage collector, serviceaccount ...). */
+export const KUBE_CONTROLLER_MANAGER: GoBuildRecipe = kubernetesCommand('kube-controller-manager');
+
+/** Binds pods to the single node. */
+export const KUBE_SCHEDULER: GoBuildRecipe = kubernetesCommand('kube-scheduler');
+
+/** iptables-mode Service proxy: makes the ClusterIP 10.0.0.1:443 reach the API server from pods. */
+export const KUBE_PROXY: GoBuildRecipe = kubernetesCommand('kube-proxy');

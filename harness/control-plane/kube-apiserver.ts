@@ -12,6 +12,17 @@ export interface ApiServerAudit {
   logFile: string;
 }
 
+/**
+ * Where a node-backed cluster needs the API server (harness/node-cluster): bound to and advertised on one
+ * non-loopback address (the `kubernetes` Service's Endpoints refuse loopback), plus flags appended last (pflag:
+ * the last value wins). Unset: loopback only, as the local control plane has always run.
+ */
+export interface ApiServerPlacement {
+  /** Bind, advertise and URL host, e.g. the host's primary IPv4. Default 127.0.0.1. */
+  address?: string;
+  extraArgs?: string[];
+}
+
 /** A started kube-apiserver on a loopback port, RBAC on, TokenRequest enabled. */
 const STOP_GRACE_MS = 250;
 
@@ -31,17 +42,19 @@ export class KubeApiServer {
     secrets: ControlPlaneSecrets,
     readyTimeoutMs = 120_000,
     audit?: ApiServerAudit,
+    placement: ApiServerPlacement = {},
   ): Promise<KubeApiServer> {
     const port = await reservePort();
     const certDir = join(workDir, 'apiserver-certs');
-    const url = `https://127.0.0.1:${port.port}`;
+    const address = placement.address ?? '127.0.0.1';
+    const url = `https://${address}:${port.port}`;
     const proc = ManagedProcess.start({
       component: 'kube-apiserver',
       binary,
       args: [
         `--etcd-servers=${etcdUrl}`,
-        '--bind-address=127.0.0.1',
-        '--advertise-address=127.0.0.1',
+        `--bind-address=${address}`,
+        `--advertise-address=${address}`,
         `--secure-port=${port.port}`,
         `--cert-dir=${certDir}`,
         '--service-cluster-ip-range=10.0.0.0/24',
@@ -55,6 +68,7 @@ export class KubeApiServer {
         '--enable-priority-and-fairness=false',
         '--v=1',
         ...(audit ? auditFlags(audit) : []),
+        ...(placement.extraArgs ?? []),
       ],
       logFile: join(workDir, 'kube-apiserver.log'),
     });

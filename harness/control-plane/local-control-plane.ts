@@ -3,9 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
 import { Etcd } from './etcd.ts';
-import { type ApiServerAudit, KubeApiServer } from './kube-apiserver.ts';
+import { type ApiServerAudit, type ApiServerPlacement, KubeApiServer } from './kube-apiserver.ts';
 import { renderKubeconfig } from './kubeconfig.ts';
-import { writeControlPlaneSecrets } from './service-account-keys.ts';
+import { type ControlPlaneSecrets, writeControlPlaneSecrets } from './service-account-keys.ts';
 
 export interface LocalControlPlaneOptions {
   etcdBinary: string;
@@ -16,6 +16,8 @@ export interface LocalControlPlaneOptions {
   keepWorkDir?: boolean;
   /** Write a kube-apiserver audit log (the witnesses' record of every write); off when unset. */
   audit?: ApiServerAudit;
+  /** Non-loopback address and extra flags for a node-backed cluster; loopback only when unset. */
+  apiServer?: ApiServerPlacement;
   /** Told when etcd and then kube-apiserver are ready (a run's phase timings). */
   onPhase?: (phase: 'etcd ready' | 'kube-apiserver ready') => void;
 }
@@ -36,6 +38,8 @@ export class LocalControlPlane {
     /** Admin kubeconfig file (system:masters token), for the harness only. */
     readonly adminKubeconfigPath: string,
     readonly adminToken: string,
+    /** Key files and token file (kube-controller-manager signs ServiceAccount tokens with the same key). */
+    readonly secrets: ControlPlaneSecrets,
   ) {}
 
   static async start(opts: LocalControlPlaneOptions): Promise<LocalControlPlane> {
@@ -53,6 +57,7 @@ export class LocalControlPlane {
         secrets,
         undefined,
         opts.audit,
+        opts.apiServer,
       );
       opts.onPhase?.('kube-apiserver ready');
       const adminKubeconfigPath = join(workDir, 'admin.kubeconfig');
@@ -73,6 +78,7 @@ export class LocalControlPlane {
         api,
         adminKubeconfigPath,
         secrets.adminToken,
+        secrets,
       );
     } catch (err) {
       await etcd?.stop();

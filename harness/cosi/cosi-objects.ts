@@ -47,6 +47,12 @@ export interface CosiObjects {
    */
   claimProtected(item: CosiItem): boolean;
   accessGranted(item: CosiItem): boolean;
+  /**
+   * The Bucket itself is provisioned: ready with the driver's bucket id. The 6a5a12c sidecar marks the claim ready
+   * before it puts its finalizer on the Bucket and writes the Bucket's status; a claim deleted in between deletes
+   * an unprotected Bucket and no DriverDeleteBucket is ever asked.
+   */
+  bucketReady(item: CosiItem): boolean;
   /** The Bucket a claim is bound to, from the claim's status. */
   boundBucketName(claimStatus: Record<string, unknown>): string | undefined;
 }

@@ -44,5 +44,6 @@ export const V1ALPHA1_OBJECTS: CosiObjects = {
   claimProtected: (item) =>
     (item.metadata.finalizers ?? []).includes('cosi.objectstorage.k8s.io/bucketclaim-protection'),
   accessGranted: (item) => item.status?.accessGranted === true,
+  bucketReady: (item) => item.status?.bucketReady === true && typeof item.status.bucketID === 'string',
   boundBucketName: (status) => (typeof status.bucketName === 'string' ? status.bucketName : undefined),
 };

@@ -41,6 +41,7 @@ export const V1ALPHA2_OBJECTS: CosiObjects = {
   claimReady: (item) => item.status?.readyToUse === true,
   claimProtected: (item) => (item.metadata.finalizers ?? []).includes('objectstorage.k8s.io/protection'),
   accessGranted: (item) => item.status?.readyToUse === true,
+  bucketReady: (item) => item.status?.readyToUse === true,
   boundBucketName: (status) =>
     typeof status.boundBucketName === 'string' ? status.boundBucketName : undefined,
 };

@@ -15,6 +15,11 @@ export interface MockDriverProcessOptions {
   driverName: string;
   rules: Record<string, unknown>[];
   workDir: string;
+  /**
+   * How long it may take to listen; default 120 s. Measured: with two runs on two cores (the matrix and the
+   * API-fault e2e side by side, 12 control planes starting), a driver took more than 30 s to load.
+   */
+  readyTimeoutMs?: number;
 }
 
 /** The mock driver as its own child process (so a `crash` rule kills it, not the harness). */
@@ -73,7 +78,7 @@ export class MockDriverProcess {
           }
           return false;
         },
-        30_000,
+        opts.readyTimeoutMs ?? 120_000,
       );
     } catch (err) {
       await proc.stop();

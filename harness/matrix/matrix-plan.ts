@@ -1,8 +1,9 @@
 import { READY_BUCKET_PARAMETER } from '../cosi/v010-sidecar-assist.ts';
 import type { MatrixCell } from '../results/run-results.ts';
 import type { Expectation, Scenario, ScenarioVariant } from '../scenarios/scenario-types.ts';
+import { neverCalledEvidence } from '../variants/never-called.ts';
 import { MATRIX_RPCS, type MatrixRpc, NON_OK_CODES, type NonOkCode } from './grpc-codes.ts';
-import { declaredFor, type RetryPolicy } from './retry-policy.ts';
+import { declaredFor, notCalledFor, type RetryPolicy } from './retry-policy.ts';
 
 export interface MatrixOptions {
   codes?: readonly NonOkCode[];
@@ -28,6 +29,9 @@ const SETUP: Record<MatrixRpc, string | undefined> = {
   grant: 'provisioned-bucket',
   revoke: 'ready-bucket',
 };
+
+// How long the backend takes to create a set-up Bucket (see the rule below).
+export const SETUP_CREATE_DELAY_MS = 1_000;
 
 const ABBREV: Record<string, string> = { always: 'a', 'then-ok': 't' };
 
@@ -64,11 +68,17 @@ export function planMatrix(opts: MatrixOptions): Scenario[] {
             : { sequence: [{ times: 3, action: error }, { action: { backend: {} } }] };
         const variants: ScenarioVariant[] = [...opts.policies].map(([variant, policy]) => {
           const declared = declaredFor(policy, code, rpc);
-          // A variant that never makes this RPC (its code has no call to it) is expected to make none: the
+          // A variant whose code never makes this RPC is expected to make none, with the upstream evidence; the
           // classification above says what it would do if it did.
-          const expect: Expectation = policy.notCalled?.includes(rpc)
-            ? { outcome: 'never-called', attempts: 0 }
-            : expectationFor(declared, pattern, policy.budget?.minAttemptsRetried ?? 3);
+          const never = notCalledFor(policy, rpc);
+          if (never)
+            return {
+              sidecar: variant,
+              declared,
+              note: neverCalledEvidence(never),
+              expect: { outcome: 'never-called', attempts: 0 } satisfies Expectation,
+            };
+          const expect = expectationFor(declared, pattern, policy.budget?.minAttemptsRetried ?? 3);
           return { sidecar: variant, declared, expect };
         });
         scenarios.push({
@@ -77,7 +87,24 @@ export function planMatrix(opts: MatrixOptions): Scenario[] {
           description: `${code} on every ${pattern === 'always' ? '' : 'of the first 3 '}${rpc} call${pattern === 'always' ? '' : 's, then success'}`,
           rpc,
           windowMs: opts.windowMs,
-          rules: [{ name: 'cell', priority: 100, match: { rpc }, action }],
+          rules: [
+            { name: 'cell', priority: 100, match: { rpc }, action },
+            // The Bucket a delete, grant or revoke cell needs is created by a backend that takes a moment, as a
+            // real one does: answered at once, the v0.1 sidecar writes the claim before its controller has written
+            // the claim's bucket name and finalizer, and the controller never retries those (README: the
+            // claim-write race). What the cell measures is its own RPC.
+            ...(rpc === 'create'
+              ? []
+              : [
+                  {
+                    name: 'setup-backend-creates-slowly',
+                    priority: 10,
+                    match: { rpc: 'create' },
+                    // biome-ignore lint/suspicious/noThenProperty: `then` is the rule file's delay field (schemas/rules.schema.json)
+                    action: { delay: { ms: SETUP_CREATE_DELAY_MS, then: { backend: {} } } },
+                  },
+                ]),
+          ],
           // delete, grant and revoke need a ready bucket first (see READY_BUCKET_PARAMETER).
           bucketClass: {
             name: `m-${name}`,

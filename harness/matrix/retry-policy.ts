@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { Ajv } from 'ajv';
 import { parse } from 'yaml';
+import type { NeverCalled } from '../variants/never-called.ts';
 import { MATRIX_RPCS, type MatrixRpc, NON_OK_CODES, type NonOkCode } from './grpc-codes.ts';
 
 /** A variant's declared retry policy (patches/policies/*.yaml): what it claims to do per code and RPC. */
@@ -11,14 +12,25 @@ export interface RetryPolicy {
   successByRpc?: Partial<Record<MatrixRpc, NonOkCode[]>>;
   retried: NonOkCode[];
   retriedByRpc?: Partial<Record<MatrixRpc, NonOkCode[]>>;
-  /** Documentation only: RPCs the variant never calls. A never-called cell is still reported, never a pass. */
-  notCalled?: MatrixRpc[];
+  /**
+   * RPCs the variant's code never makes, each with the upstream file and function that shows it: their cells are
+   * expected to see no call at all (a call there fails the cell), and the evidence is reported with them.
+   */
+  notCalled?: NotCalled[];
   /** Documentation only: codes known to crash the sidecar. A crash is still reported, never a pass. */
   crashByRpc?: Partial<Record<MatrixRpc, NonOkCode[]>>;
   budget?: { minAttemptsRetried?: number };
 }
 
 export type Declared = 'terminal' | 'retried' | 'success';
+
+/** An RPC a variant never makes, and where its upstream code shows that (a path inside its module). */
+export type NotCalled = NeverCalled;
+
+/** The declaration that a variant never makes `rpc`, if its policy has one. */
+export function notCalledFor(p: RetryPolicy, rpc: MatrixRpc): NotCalled | undefined {
+  return p.notCalled?.find((n) => n.rpc === rpc);
+}
 
 const codeList = { type: 'array', items: { enum: [...NON_OK_CODES] }, uniqueItems: true };
 const byRpc = {
@@ -38,7 +50,20 @@ const schema = {
     successByRpc: byRpc,
     retried: codeList,
     retriedByRpc: byRpc,
-    notCalled: { type: 'array', items: { enum: [...MATRIX_RPCS] }, uniqueItems: true },
+    notCalled: {
+      type: 'array',
+      items: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['rpc', 'file', 'function', 'why'],
+        properties: {
+          rpc: { enum: [...MATRIX_RPCS] },
+          file: { type: 'string', minLength: 1 },
+          function: { type: 'string', minLength: 1 },
+          why: { type: 'string', minLength: 1 },
+        },
+      },
+    },
     crashByRpc: byRpc,
     budget: {
       type: 'object',

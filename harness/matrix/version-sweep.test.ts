@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { MatrixCell, Outcome, RunResults, ScenarioResult } from '../results/run-results.ts';
-import { budgetExceeded, checkExpectation } from '../runner/verdict.ts';
+import { budgetExceeded, checkExpectation } from '../runner/decide/verdict.ts';
 import { BUILTIN_VARIANTS } from '../variants/sidecar-variants.ts';
 import { inReleaseOrder, planSweep, SWEEP_EXPECTATION, versionSweep } from './version-sweep.ts';
 
@@ -313,5 +313,26 @@ describe('versionSweep', () => {
       ['always', 'never', []],
     ]);
     expect(sweep.rows[1]?.entries.map((e) => e.variant)).toEqual(['v1alpha1-v0.1.0', 'v1alpha2-main']);
+  });
+});
+
+describe('versionSweep: RPCs a release never makes', () => {
+  it('a never-called entry of a release that declares the RPC carries the upstream evidence; others do not', () => {
+    const declared = new Map(BUILTIN_VARIANTS.map((v) => [v.name, v.neverCalls ?? []]));
+    const sweep = versionSweep(
+      run([
+        result('v1alpha2-main', { rpc: 'revoke', code: 'Internal' }, 'never-called', 0),
+        result('v1alpha1-cosi86', { rpc: 'revoke', code: 'Internal' }, 'never-called', 0),
+      ]),
+      ['v1alpha1-cosi86', 'v1alpha2-main'],
+      declared,
+    );
+    const [cosi86, v1alpha2] = sweep.rows[0]?.entries ?? [];
+    expect(v1alpha2).toMatchObject({ status: 'measured', outcome: 'never-called' });
+    expect(v1alpha2 && 'declaredNeverCalled' in v1alpha2 && v1alpha2.declaredNeverCalled).toMatch(
+      /sidecar\/pkg\/reconciler\/bucketaccess\.go .*SetupWithManager/,
+    );
+    // 6a5a12c does call revoke: a cell it never called is a finding, not a declaration.
+    expect(cosi86 && 'declaredNeverCalled' in cosi86).toBe(false);
   });
 });

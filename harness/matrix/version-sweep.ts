@@ -6,6 +6,7 @@ import type { Expectation, Scenario } from '../scenarios/scenario-types.ts';
 
 export type { SweepEntry, SweepRow, VersionSweep };
 
+import { type NeverCalled, neverCalledEvidence } from '../variants/never-called.ts';
 import type { MatrixRpc, NonOkCode } from './grpc-codes.ts';
 import { planMatrix } from './matrix-plan.ts';
 
@@ -70,11 +71,16 @@ export function planSweep(opts: SweepPlanOptions): Scenario[] {
 
 // A result whose window never opened: suite-runner records precondition failures as never-called with an
 // observed window of 0 ms; a cell the sidecar really never called was observed for its whole window.
-function entryOf(variant: string, r: ScenarioResult | undefined): SweepEntry {
+function entryOf(
+  variant: string,
+  r: ScenarioResult | undefined,
+  neverCalls?: readonly NeverCalled[],
+): SweepEntry {
   if (!r) return { variant, status: 'absent', reason: 'the run has no result for this cell' };
   if (r.outcome === 'unavailable') return { variant, status: 'unavailable', reason: r.verdictReason };
   if (r.outcome === 'never-called' && r.windowMs === 0)
     return { variant, status: 'not-triggered', reason: r.verdictReason };
+  const declared = neverCalls?.find((n) => n.rpc === r.rpc);
   return {
     variant,
     status: 'measured',
@@ -82,6 +88,9 @@ function entryOf(variant: string, r: ScenarioResult | undefined): SweepEntry {
     attempts: r.attempts.length,
     stillRetryingAtEnd: r.stillRetryingAtEnd,
     sidecarRestarts: r.sidecarRestarts,
+    ...(declared && r.outcome === 'never-called'
+      ? { declaredNeverCalled: neverCalledEvidence(declared) }
+      : {}),
   };
 }
 
@@ -92,7 +101,12 @@ const CALLED_AGAIN: ReadonlySet<Outcome> = new Set(['bounded', 'unbounded', 'cra
  * (oldest release first), the first release where the cell is terminal, and where it is retried again later.
  * Results of variants not listed are ignored. Pure.
  */
-export function versionSweep(results: RunResults, variants: readonly string[]): VersionSweep {
+export function versionSweep(
+  results: RunResults,
+  variants: readonly string[],
+  /** RPCs each release's code never makes (SidecarVariant.neverCalls): their never-called entries say why. */
+  neverCalls: ReadonlyMap<string, readonly NeverCalled[]> = new Map(),
+): VersionSweep {
   const key = (c: MatrixCell) => `${c.rpc}\u0000${c.code}\u0000${c.pattern}`;
   const cells = new Map<string, { cell: MatrixCell; byVariant: Map<string, ScenarioResult> }>();
   for (const r of results.scenarios) {
@@ -104,7 +118,7 @@ export function versionSweep(results: RunResults, variants: readonly string[]): 
   }
   const rows: SweepRow[] = [];
   for (const { cell, byVariant } of cells.values()) {
-    const entries = variants.map((v) => entryOf(v, byVariant.get(v)));
+    const entries = variants.map((v) => entryOf(v, byVariant.get(v), neverCalls.get(v)));
     const first = entries.findIndex((e) => e.status === 'measured' && e.outcome === 'terminal');
     const before = first < 0 ? entries : entries.slice(0, first);
     rows.push({

@@ -18,7 +18,7 @@ export interface LedgerBucket {
 
 /**
  * Duplicates, orphans and leftovers of one scenario x variant, counted when the run ended from the mock driver's
- * journal (create calls) and backend (what still exists) and the API's Buckets and claim (harness/runner/bucket-ledger.ts).
+ * journal (create calls) and backend (what still exists) and the API's Buckets and claim (harness/runner/collect/bucket-ledger.ts).
  */
 export interface BucketLedger {
   /** Claims the scenario created. */

@@ -136,7 +136,7 @@ export interface ScenarioResult {
   witnesses?: WitnessTable;
   /** Scale scenarios (spec.scale): N claims, each driver call attributed to its claim; memory and CPU. */
   scale?: ScaleResult;
-  /** Duplicate and orphan buckets, create calls per claim, leftovers (harness/runner/bucket-ledger.ts). */
+  /** Duplicate and orphan buckets, create calls per claim, leftovers (harness/runner/collect/bucket-ledger.ts). */
   buckets?: BucketLedger;
   /** What went through the API-server fault proxy, when the scenario had apiFaults. */
   apiRequests?: ApiRequestSummary;
@@ -167,6 +167,34 @@ export interface LoadError {
   message: string;
 }
 
+/**
+ * Which part of a sharded matrix or sweep these results are (`--shard I/N`); absent on a whole run. `report merge`
+ * joins the N parts into the run one machine would have made.
+ */
+export interface ShardRecord {
+  /** 1-based, <= count. */
+  index: number;
+  count: number;
+  /** The command that planned the cells; it decides the merged run's exit code as it decides its own. */
+  command: 'matrix' | 'sweep';
+  /** matrix --allow-unavailable: variants that could not be built do not fail the gate. */
+  allowUnavailable?: boolean;
+  /** planDigest of the whole plan and the run's options: the shards of one run share it. */
+  plan: string;
+  /** Every cell of the whole plan (not only this shard's), in plan order. */
+  planCells: MatrixCell[];
+  /** The shard was interrupted (Ctrl-C): its results are partial, and merge refuses them. */
+  interrupted?: boolean;
+}
+
+/** What a merged run was made of (`report merge`): the plan and each shard's own start and end. */
+export interface MergedShards {
+  command: ShardRecord['command'];
+  plan: string;
+  count: number;
+  shards: { index: number; startedAt: string; finishedAt: string }[];
+}
+
 export interface RunResults {
   schemaVersion: 1;
   tool: { name: 'cosi-chaos'; version: string };
@@ -179,4 +207,8 @@ export interface RunResults {
   components: ComponentVersion[];
   scenarios: ScenarioResult[];
   loadErrors: LoadError[];
+  /** This run is one shard of a matrix or sweep. */
+  shard?: ShardRecord;
+  /** This run was merged from shards: startedAt is the earliest shard's start, finishedAt the latest's end. */
+  mergedFrom?: MergedShards;
 }

@@ -16,6 +16,8 @@ export type SweepEntry =
       attempts: number;
       stillRetryingAtEnd: boolean;
       sidecarRestarts: number;
+      /** For a never-called entry the release declares: the upstream file and function that never makes the call. */
+      declaredNeverCalled?: string;
     }
   | { variant: string; status: 'unavailable' | 'not-triggered' | 'absent'; reason: string };
 

@@ -2,12 +2,21 @@ import type { DriverCall } from '../driver/driver-admin-client.ts';
 import type { Attempt, EventSummary, ObjectStatus } from '../results/run-results.ts';
 import type { Scenario, ScenarioVariant } from '../scenarios/scenario-types.ts';
 import type { SidecarVariant } from '../variants/sidecar-variants.ts';
-import type { OutcomeDecision } from './outcome-decider.ts';
+import type { OutcomeDecision } from './decide/outcome-decider.ts';
 import type { PhaseClock } from './phase-clock.ts';
-import type { ScenarioEnvironment } from './scenario-environment.ts';
+import type { ScenarioEnvironment } from './start/scenario-environment.ts';
 
-/** Where a scenario x variant stands: waiting for its precondition, observed, or never started. */
-export type SlotState = 'pending' | 'waiting-bucket' | 'waiting-grant' | 'observing' | 'precondition-failed';
+/**
+ * Where a scenario x variant stands: queued for set-up (its objects not created yet), waiting for its
+ * precondition, observed, or never started.
+ */
+export type SlotState =
+  | 'pending'
+  | 'queued'
+  | 'waiting-bucket'
+  | 'waiting-grant'
+  | 'observing'
+  | 'precondition-failed';
 
 /** What was settled about a slot, and when: the attempts and objects the result is written from. */
 export interface Settlement {

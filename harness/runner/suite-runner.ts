@@ -3,19 +3,19 @@ import { forEachBounded } from '../common/bounded-pool.ts';
 import type { LoadError, RunResults, ScenarioResult } from '../results/run-results.ts';
 import type { Scenario } from '../scenarios/scenario-types.ts';
 import type { SidecarVariant } from '../variants/sidecar-variants.ts';
-import { apiFaultsUnsupported } from './api-fault-routing.ts';
-import { provisionComponents, type SidecarResolver } from './component-provisioner.ts';
-import { type EnvironmentMember, LocalEnvironment } from './local-environment.ts';
-import type { OutcomeWitness } from './outcome-decider.ts';
+import { resultFor } from './collect/slot-result.ts';
+import { scrapeSidecarMetrics } from './collect/witness-collector.ts';
+import type { OutcomeWitness } from './decide/outcome-decider.ts';
+import { reconcileEndWitness } from './decide/reconcile-end-witness.ts';
+import { SlotObserver } from './decide/slot-observer.ts';
 import { PhaseClock } from './phase-clock.ts';
-import { reconcileEndWitness } from './reconcile-end-witness.ts';
-import type { ScenarioEnvironment } from './scenario-environment.ts';
 import { planSlots, type Slot } from './scenario-slot.ts';
-import { SlotObserver } from './slot-observer.ts';
-import { resultFor } from './slot-result.ts';
-import { scrapeSidecarMetrics } from './witness-collector.ts';
+import { apiFaultsUnsupported } from './start/api-fault-routing.ts';
+import { provisionComponents, type SidecarResolver } from './start/component-provisioner.ts';
+import { type EnvironmentMember, LocalEnvironment } from './start/local-environment.ts';
+import type { ScenarioEnvironment } from './start/scenario-environment.ts';
 
-export type { SidecarResolver } from './component-provisioner.ts';
+export type { SidecarResolver } from './start/component-provisioner.ts';
 
 /** What a long run reports while it goes; the CLI renders it (library code prints nothing). */
 export interface RunProgress {
@@ -132,6 +132,28 @@ function groupSlots(
   return [...groups.values()];
 }
 
+// Steps before a scenario's window opens: revoke needs a Bucket and a grant, delete and grant a Bucket.
+const SETUP_STEPS: Record<NonNullable<Scenario['trigger']>, number> = {
+  apply: 0,
+  'delete-claim': 1,
+  'create-access': 1,
+  'delete-access': 2,
+};
+
+/**
+ * Control planes whose scenarios take longest to set up start first (stable otherwise): their set-up waves then
+ * run while the quick ones still start. In plan order the matrix's revoke planes started last, at 150 s, and
+ * their waves set the run's end (344 s).
+ */
+function longestSetupFirst(groups: EnvironmentGroup[]): EnvironmentGroup[] {
+  const weight = (g: EnvironmentGroup) =>
+    g.slots.reduce((n, s) => n + (SETUP_STEPS[s.scenario.trigger ?? 'apply'] ?? 0), 0);
+  return groups
+    .map((g, i) => ({ g, i, w: weight(g) }))
+    .sort((a, b) => b.w - a.w || a.i - b.i)
+    .map((x) => x.g);
+}
+
 // A custom key names its group (the matrix: variant/rpc); the default key is a release's coordinates, so its folder
 // is named after the variants in it.
 function logFolderOf(g: EnvironmentGroup, customKey: boolean): string {
@@ -180,10 +202,12 @@ export async function runSuite(opts: SuiteOptions): Promise<RunResults> {
 
     // apiFaults need the proxy in front of a kube-apiserver the harness runs: such slots are skipped elsewhere.
     for (const slot of slots) slot.unavailable = apiFaultsUnsupported(slot.scenario, backend);
-    const groups = groupSlots(
-      slots.filter((s) => s.unavailable === undefined),
-      built.members,
-      opts.environmentKey ?? defaultEnvironmentKey,
+    const groups = longestSetupFirst(
+      groupSlots(
+        slots.filter((s) => s.unavailable === undefined),
+        built.members,
+        opts.environmentKey ?? defaultEnvironmentKey,
+      ),
     );
     for (const slot of slots) {
       if (!groups.some((g) => g.slots.includes(slot)))
@@ -232,26 +256,28 @@ export async function runSuite(opts: SuiteOptions): Promise<RunResults> {
         mark: (p) => envClock.mark(p),
       });
       envs.push(env);
+      for (const c of env.deployedComponents())
+        if (!components.some((k) => k.name === c.name && k.source === c.source)) components.push(c);
       const live = g.slots.filter((s) => env.members.has(s.variant.name));
       for (const slot of g.slots) if (!live.includes(slot)) slot.unavailable = 'not started';
-      // Applied by a small pool: hundreds of matrix cells one by one would take most of a window.
+      // Applied by a small pool: hundreds of matrix cells one by one would take most of a window. Scenarios that
+      // need a ready Bucket before their trigger are queued and set up a few at a time (trigger/setup-waves.ts).
       await forEachBounded(live, 8, async (slot) => {
         slot.env = env;
         slot.phases = new PhaseClock(envClock);
-        if ((slot.scenario.trigger ?? 'apply') === 'apply')
-          slot.metricsBefore = await scrapeSidecarMetrics(slot);
+        if ((slot.scenario.trigger ?? 'apply') !== 'apply') {
+          Object.assign(slot, { state: 'queued', stateSince: Date.now() });
+          return;
+        }
+        slot.metricsBefore = await scrapeSidecarMetrics(slot);
         // The window opens when the objects are sent: the first attempt can come before the apply returns.
         const now = Date.now();
         await env.applyScenario(slot.scenario, slot.variant.name);
         slot.phases.mark('applied');
         slot.stateSince = now;
-        if ((slot.scenario.trigger ?? 'apply') === 'apply') {
-          slot.state = 'observing';
-          // N claims take a while to create: a scale scenario's window opens when the last one exists.
-          slot.appliedAt = slot.scenario.scale ? Date.now() : now;
-        } else {
-          slot.state = 'waiting-bucket';
-        }
+        slot.state = 'observing';
+        // N claims take a while to create: a scale scenario's window opens when the last one exists.
+        slot.appliedAt = slot.scenario.scale ? Date.now() : now;
       });
       observer.join(env, live);
       const finish = finishGroup(env, live);

@@ -19,7 +19,7 @@ export interface Expectation {
   statusErrorContains?: string;
   /** The witnesses (audit log, Events, metrics, sidecar log) agree with the driver, or differ for a measured cause. */
   witnessesAgree?: boolean;
-  /** Backend buckets beyond one per claim (harness/runner/bucket-ledger.ts). */
+  /** Backend buckets beyond one per claim (harness/runner/collect/bucket-ledger.ts). */
   duplicates?: number;
   /** Backend buckets left after their claim was deleted. */
   orphans?: number;
@@ -76,7 +76,7 @@ export interface Scenario {
   apiFaultsClients?: ('sidecar' | 'controller')[];
   /** create scenarios: the claim is deleted this long after it was applied (spec.deleteClaimAfter). */
   deleteClaimAfterMs?: number;
-  /** Scale runs: N claims of the one BucketClass failing at once (harness/runner/claim-fleet.ts). */
+  /** Scale runs: N claims of the one BucketClass failing at once (harness/runner/start/claim-fleet.ts). */
   scale?: ScenarioScale;
 }
 

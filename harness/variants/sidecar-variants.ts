@@ -10,6 +10,7 @@ import {
   type UpstreamBuild,
 } from '../binaries/component-catalog.ts';
 import type { Era } from '../results/run-results.ts';
+import type { NeverCalled } from './never-called.ts';
 
 /** How the era's controller names a Bucket for a claim (what reaches DriverCreateBucket as the name). */
 export type BucketNaming = 'class-plus-uid' | 'bucket-uid' | 'bc-uid';
@@ -35,6 +36,8 @@ export interface SidecarVariant {
    * a deviation from "upstream binaries only", never applied to another variant.
    */
   deviation?: string;
+  /** RPCs this release's code never makes, with the upstream evidence (the sweep reports them so). */
+  neverCalls?: NeverCalled[];
 }
 
 function upstream(
@@ -78,6 +81,22 @@ export const BUILTIN_VARIANTS: SidecarVariant[] = [
       '(written with Update) is dropped by the status subresource. For delete, grant and revoke scenarios only ' +
       '(class parameter cosi-chaos.io/setup), the harness writes the Bucket status the sidecar attempted (ready, the ' +
       "driver's bucket id) once its finalizer is on, and copies Bucket readiness to the claim. Create scenarios get no help.",
+    neverCalls: [
+      {
+        rpc: 'delete',
+        file: 'container-object-storage-interface-controller@v0.1.0 pkg/bucketclaim/bucketclaim.go',
+        function: 'bucketClaimListener.provisionBucketClaimOperation and Update',
+        why:
+          'the claim finalizer is added with Update from the object its UpdateStatus just made stale (409 every time), ' +
+          'and Update deletes the Bucket of a deleted claim only while that finalizer is on; Delete only logs',
+      },
+      {
+        rpc: 'revoke',
+        file: 'container-object-storage-interface-provisioner-sidecar@v0.1.0 pkg/bucketaccess/bucketaccess_controller.go',
+        function: 'BucketAccessListener.Update / deleteBucketAccessOp',
+        why: 'every BucketAccess update only removes the Secret and BucketAccess finalizers; nothing calls DriverRevokeBucketAccess',
+      },
+    ],
   },
   upstream(
     'v1alpha1-v0.2.0',
@@ -100,13 +119,32 @@ export const BUILTIN_VARIANTS: SidecarVariant[] = [
     BUILD_V0_2_2,
     'monorepo v0.2.2 sidecar and controller (last v1alpha1 release)',
   ),
-  upstream(
-    'v1alpha2-main',
-    'v1alpha2',
-    'bc-uid',
-    BUILD_V1ALPHA2_MAIN,
-    'monorepo main ee00c2690b87 (v1alpha2, unreleased) sidecar and controller',
-  ),
+  {
+    ...upstream(
+      'v1alpha2-main',
+      'v1alpha2',
+      'bc-uid',
+      BUILD_V1ALPHA2_MAIN,
+      'monorepo main ee00c2690b87 (v1alpha2, unreleased) sidecar and controller',
+    ),
+    // The same as patches/policies/upstream-v1alpha2.yaml declares for the matrix.
+    neverCalls: [
+      {
+        rpc: 'delete',
+        file: 'sidecar/pkg/reconciler/bucket.go',
+        function: 'BucketReconciler.Reconcile, deletion branch',
+        why: 'a Bucket being deleted only has its finalizer removed (TODO: deletion logic); nothing calls DriverDeleteBucket',
+      },
+      {
+        rpc: 'revoke',
+        file: 'sidecar/pkg/reconciler/bucketaccess.go',
+        function: 'BucketAccessReconciler.SetupWithManager, event filter',
+        why:
+          'a deleted BucketAccess arrives as an Update none of the predicates passes (no deletion predicate), so ' +
+          'reconcileDelete and DriverRevokeBucketAccess are never reached; the controller deletion branch is a TODO',
+      },
+    ],
+  },
 ];
 
 /** The controller and CRDs a user's binary or patch of an era runs with: that era's newest pinned build. */

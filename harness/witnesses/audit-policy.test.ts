@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ETCD, KUBE_APISERVER } from '../binaries/component-catalog.ts';
 import { LocalControlPlane } from '../control-plane/local-control-plane.ts';
 import { requestServiceAccountToken } from '../cosi/service-account-token.ts';
-import { provisionBinary } from '../runner/binary-provisioner.ts';
+import { provisionBinary } from '../runner/start/binary-provisioner.ts';
 import { type AuditSummary, summarizeAuditLog } from './audit-log-witness.ts';
 import { AUDIT_POLICY_FILE } from './audit-policy.ts';
 

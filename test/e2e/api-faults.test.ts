@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ApiJournalEntry } from '../../harness/results/api-journal-results.ts';
 import type { RunResults, ScenarioResult } from '../../harness/results/run-results.ts';
-import { startCli } from './cli-run.ts';
+import { readRunResults, startCli } from './cli-run.ts';
 
 // End to end through the real CLI: every upstream build, each in a control plane of its own with the API-server
 // fault proxy in front of its kube-apiserver; the sidecar's Bucket status writes get 409 three times
@@ -35,7 +35,7 @@ describe('API-server faults on every upstream build', () => {
     ]);
     exitCode = run.exitCode;
     log = String(run.all);
-    results = JSON.parse(await readFile(join(out, 'results.json'), 'utf8')) as RunResults;
+    results = await readRunResults<RunResults>(out, run);
   }, 30 * 60_000);
 
   // A failed run keeps its results and logs (sidecar logs, API journals) for the post-mortem.

@@ -6,6 +6,34 @@ export const PROJECT_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..
 export const CLI = join(PROJECT_ROOT, 'bin', 'cosi-chaos.js');
 
 /** Starts the real CLI as a child process (not awaited). */
-export function startCli(args: string[]): ResultPromise<{ reject: false; all: true; cwd: string }> {
-  return execa(process.execPath, [CLI, ...args], { reject: false, all: true, cwd: PROJECT_ROOT });
+export function startCli(
+  args: string[],
+  env?: Record<string, string>,
+): ResultPromise<{ reject: false; all: true; cwd: string }> {
+  return execa(process.execPath, [CLI, ...args], {
+    reject: false,
+    all: true,
+    cwd: PROJECT_ROOT,
+    ...(env ? { env } : {}),
+  });
+}
+
+/** The run's results.json; when the run wrote none, an error carrying its exit code and the tail of its output. */
+export async function readRunResults<T>(
+  out: string,
+  run: { exitCode?: number; signal?: string; all?: unknown },
+): Promise<T> {
+  const { readFile } = await import('node:fs/promises');
+  try {
+    return JSON.parse(await readFile(join(out, 'results.json'), 'utf8')) as T;
+  } catch (err) {
+    const tail = String(run.all ?? '')
+      .split('\n')
+      .slice(-60)
+      .join('\n');
+    throw new Error(
+      `the run wrote no results.json in ${out} (exit ${run.exitCode}, signal ${run.signal ?? 'none'}): ` +
+        `${err instanceof Error ? err.message : String(err)}\n--- last lines of its output ---\n${tail}`,
+    );
+  }
 }

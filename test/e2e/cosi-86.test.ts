@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunResults, ScenarioResult } from '../../harness/results/run-results.ts';
-import { startCli } from './cli-run.ts';
+import { readRunResults, startCli } from './cli-run.ts';
 
 // End to end, through the real CLI: real etcd and kube-apiserver, the real upstream sidecar builds, the mock
 // driver on a unix socket: every upstream build beside its own release's controller, each decided as soon as its
@@ -19,7 +19,7 @@ describe('COSI-86 on the local control plane', () => {
     const run = await startCli(['run', 'scenarios/cosi-86.yaml', '--out', out]);
     exitCode = run.exitCode;
     log = String(run.all);
-    results = JSON.parse(await readFile(join(out, 'results.json'), 'utf8')) as RunResults;
+    results = await readRunResults<RunResults>(out, run);
   }, 30 * 60_000);
 
   afterAll(async () => {

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseDocument } from 'yaml';
 import type { RunResults, ScenarioResult } from '../../harness/results/run-results.ts';
-import { PROJECT_ROOT, startCli } from './cli-run.ts';
+import { PROJECT_ROOT, readRunResults, startCli } from './cli-run.ts';
 
 // Ten claims failing at once, through the real CLI, on one build of each era: every create attributed to its claim
 // (the claim UID in the bucket name, checked against the Bucket object), the sidecar's log agreeing per claim, and
@@ -32,7 +32,7 @@ describe('scale-10 on the local control plane', () => {
     const run = await startCli(['run', file, '--window', '30s', '--out', out]);
     exitCode = run.exitCode;
     log = String(run.all);
-    results = JSON.parse(await readFile(join(out, 'results.json'), 'utf8')) as RunResults;
+    results = await readRunResults<RunResults>(out, run);
   }, 10 * 60_000);
 
   afterAll(async () => {

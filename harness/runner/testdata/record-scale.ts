@@ -8,8 +8,8 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadScenarioFile } from '../../scenarios/scenario-loader.ts';
 import { BUILTIN_VARIANTS } from '../../variants/sidecar-variants.ts';
-import { listFleet } from '../claim-fleet.ts';
-import { LocalEnvironment } from '../local-environment.ts';
+import { listFleet } from '../start/claim-fleet.ts';
+import { LocalEnvironment } from '../start/local-environment.ts';
 import { runSuite } from '../suite-runner.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));

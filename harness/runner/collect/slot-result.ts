@@ -1,0 +1,193 @@
+import { readFile } from 'node:fs/promises';
+import { refusedEvents } from '../../cosi/refused-events.ts';
+import type { JournalTail } from '../../driver/journal-tail.ts';
+import type { RefusedEvent, ScenarioResult } from '../../results/run-results.ts';
+import { SCENARIO_PARAMETER } from '../../scenarios/scenario-loader.ts';
+import { classifyAttempts } from '../decide/outcome.ts';
+import { checkExpectation, describeExpectation, verdictOf } from '../decide/verdict.ts';
+import { attemptsFor, type Slot } from '../scenario-slot.ts';
+import type { VariantHandle } from '../start/scenario-environment.ts';
+import { fleetOutcome, scaleProblems, scaleResultFor } from './scale-collector.ts';
+import { slotLedger } from './slot-ledger.ts';
+import { witnessTableFor } from './witness-collector.ts';
+
+/** The result of one scenario x variant, from what was settled about it (or what was seen when the run stopped). */
+export async function resultFor(
+  slot: Slot,
+  tail: JournalTail | undefined,
+  windowOverride?: number,
+  /** Scenario objects the slot's sidecar served in the run (its metrics count per controller). */
+  objectsOnSidecar = 1,
+): Promise<ScenarioResult> {
+  const base = {
+    scenario: slot.scenario.name,
+    file: slot.scenario.file,
+    description: slot.scenario.description,
+    variant: slot.variant.name,
+    era: slot.variant.era,
+    rpc: slot.scenario.rpc,
+    expectation: describeExpectation(slot.spec.expect),
+    ...(slot.scenario.cell ? { cell: slot.scenario.cell } : {}),
+    ...(slot.phases ? { phases: slot.phases.entries() } : {}),
+  };
+  const empty = {
+    attempts: [],
+    intervalsMs: [],
+    windowMs: 0,
+    stillRetryingAtEnd: false,
+    objects: [],
+    events: [],
+    sidecarRestarts: 0,
+  };
+  if (!slot.env) {
+    return {
+      ...base,
+      ...empty,
+      outcome: 'unavailable',
+      verdict: 'skipped',
+      verdictReason: slot.unavailable ?? 'the run was stopped before this variant started',
+    };
+  }
+  const rt = slot.env.member(slot.variant.name);
+  const { objects, events } =
+    slot.settled?.inspected ??
+    (await slot.env.inspect(slot.scenario, slot.variant.name).catch(() => ({ objects: [], events: [] })));
+  const eventsRefused = await refusedEventsOf(rt, objects);
+  const context = {
+    ...(eventsRefused ? { eventsRefused } : {}),
+    ...(slot.env.sidecarNamespace ? { sidecarNamespace: slot.env.sidecarNamespace } : {}),
+    ...(slot.variant.deviation ? { deviation: slot.variant.deviation } : {}),
+  };
+  if (slot.state !== 'observing' || slot.appliedAt === undefined) {
+    const reason = slot.problem ?? 'the run was stopped before this scenario was triggered';
+    const policy = slot.spec.declared
+      ? { declared: policyClass(slot.spec.declared), conforms: false, evidence: reason }
+      : undefined;
+    return {
+      ...base,
+      ...empty,
+      objects,
+      events,
+      ...context,
+      sidecarRestarts: rt.restarts,
+      outcome: 'never-called',
+      verdict: 'fail',
+      verdictReason: reason,
+      ...(policy ? { policy } : {}),
+    };
+  }
+  const appliedAt = slot.appliedAt;
+  const settled = slot.settled;
+  const observedMs =
+    settled?.observedMs ?? Math.min(Date.now() - appliedAt, windowOverride ?? slot.scenario.windowMs);
+  const calls = tail?.calls ?? [];
+  const attempts =
+    settled?.attempts ??
+    attemptsFor(tail?.group(slot.scenario.name) ?? [], slot.scenario, appliedAt).filter(
+      (a) => a.offsetMs <= observedMs,
+    );
+  const restarts = rt.restartTimes.filter((t) => t >= appliedAt && t <= appliedAt + observedMs);
+  // A restart is this scenario's crash when the sidecar's last driver call before it was this scenario's RPC;
+  // other scenarios of the variant only record that the sidecar restarted under them.
+  const caused = restarts.filter((t) => {
+    const last = calls.filter((c) => c.rpc !== 'getInfo' && Date.parse(c.wallTime) <= t).at(-1);
+    return last?.rpc === slot.scenario.rpc && last.parameters[SCENARIO_PARAMETER] === slot.scenario.name;
+  }).length;
+  const restartsInWindow = restarts.length;
+  const decision = slot.settled?.decision;
+  // Scale scenarios: every call attributed to its claim, with memory and CPU (harness/runner/collect/scale-collector.ts).
+  let scaleError: string | undefined;
+  const scale = slot.scenario.scale
+    ? await scaleResultFor({ slot, tail, observedMs }).catch((e: unknown) => {
+        scaleError = `scale results could not be read: ${(e as Error).message}`;
+        return undefined;
+      })
+    : undefined;
+  const series = classifyAttempts({
+    attempts,
+    observedMs,
+    sidecarRestarts: caused,
+    stopped: decision?.basis === 'quiet',
+  });
+  // N claims' attempts are no one retry series: a scale scenario's outcome is its claims' most persistent one.
+  const outcome = scale && series.outcome !== 'crashed' ? fleetOutcome(scale, series.intervalsMs) : series;
+  const witnesses = await witnessTableFor({
+    slot,
+    attempts,
+    observedMs,
+    stoppedAfterError: outcome.outcome === 'terminal' && attempts.at(-1)?.code !== 'OK',
+    objects,
+    events,
+    eventsRefused,
+    objectsOnSidecar,
+  }).catch(() => undefined);
+  const ledger = await slotLedger(slot, tail?.group(slot.scenario.name) ?? []);
+  const problems = checkExpectation({
+    expect: slot.spec.expect,
+    outcome,
+    attempts,
+    events,
+    eventsRefused: eventsRefused ?? [],
+    objects,
+    witnesses,
+    buckets: ledger.buckets,
+  });
+  problems.push(...ledger.problems);
+  if (scaleError) problems.push(scaleError);
+  if (scale) problems.push(...scaleProblems(scale, slot.spec.expect.witnessesAgree === true));
+  if (restartsInWindow > caused)
+    problems.push(
+      `the sidecar restarted ${restartsInWindow - caused}x during the window because of other scenarios`,
+    );
+  const verdict = verdictOf(problems);
+  const policy = slot.spec.declared
+    ? {
+        declared: policyClass(slot.spec.declared),
+        conforms: verdict.verdict === 'pass',
+        evidence: `${attempts.length} attempt(s), ${outcome.outcome}${restartsInWindow ? `, sidecar restarted ${restartsInWindow}x` : ''}${problems.length ? `: ${problems.join('; ')}` : ''}${slot.spec.note ? `; ${slot.spec.note}` : ''}`,
+      }
+    : undefined;
+  return {
+    ...base,
+    outcome: outcome.outcome,
+    attempts,
+    intervalsMs: outcome.intervalsMs,
+    windowMs: observedMs,
+    stillRetryingAtEnd: outcome.stillRetryingAtEnd,
+    objects,
+    events,
+    ...context,
+    sidecarRestarts: restartsInWindow,
+    ...verdict,
+    ...(decision
+      ? {
+          decision: {
+            early: decision.early,
+            atMs: Math.round(decision.atMs),
+            basis: decision.basis,
+            evidence: decision.evidence,
+          },
+        }
+      : {}),
+    ...(witnesses ? { witnesses } : {}),
+    ...(ledger.buckets ? { buckets: ledger.buckets } : {}),
+    ...(ledger.apiRequests ? { apiRequests: ledger.apiRequests } : {}),
+    ...(scale ? { scale } : {}),
+    ...(policy ? { policy } : {}),
+  };
+}
+
+// Refused Events about the scenario's objects, from the sidecar's log where the harness can read it.
+export async function refusedEventsOf(
+  rt: VariantHandle,
+  objects: { name: string }[],
+): Promise<RefusedEvent[] | undefined> {
+  if (!rt.sidecarLogFile) return undefined;
+  const log = await readFile(rt.sidecarLogFile, 'utf8').catch(() => '');
+  return refusedEvents(log, new Set(objects.map((o) => o.name)));
+}
+
+// A code treated as success stops after one call, like a terminal one.
+function policyClass(d: 'terminal' | 'retried' | 'success'): 'terminal' | 'retried' {
+  return d === 'retried' ? 'retried' : 'terminal';
+}

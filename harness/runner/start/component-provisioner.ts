@@ -1,0 +1,108 @@
+import { ETCD, KUBE_APISERVER } from '../../binaries/component-catalog.ts';
+import { buildPatched } from '../../binaries/patched-build.ts';
+import type { ComponentVersion } from '../../results/run-results.ts';
+import type { SidecarVariant } from '../../variants/sidecar-variants.ts';
+import { provisionBinary, unavailableReason } from './binary-provisioner.ts';
+import type { EnvironmentMember } from './local-environment.ts';
+
+/** Resolves a variant to a sidecar binary (build, patch+build, or a user path); throws when it cannot. */
+export type SidecarResolver = (
+  v: SidecarVariant,
+  progress: (p: string, d: string) => void,
+) => Promise<{ path: string; component: ComponentVersion }>;
+
+/** Everything the run's environments need, built or found: the first phase of a run. */
+export interface ProvisionedComponents {
+  binaries: { etcd: string; kubeApiServer: string };
+  members: EnvironmentMember[];
+  /** Variants that cannot be built here, with go's reason: results, not errors. */
+  unavailable: Map<string, string>;
+  components: ComponentVersion[];
+}
+
+export const defaultSidecarResolver: SidecarResolver = async (v, progress) => {
+  if (v.binaryPath)
+    return {
+      path: v.binaryPath,
+      component: {
+        name: `sidecar ${v.name}`,
+        version: 'as provided',
+        source: 'user binary',
+        path: v.binaryPath,
+      },
+    };
+  if (!v.recipe) throw new Error(`variant ${v.name} has neither a build recipe nor a binary`);
+  if (v.patchFile) {
+    // Upstream source + patch; a patch that does not apply or compile throws PatchError (bad input).
+    const built = await buildPatched(v.recipe, v.patchFile, progress);
+    return {
+      path: built.path,
+      component: {
+        name: `sidecar ${v.name}`,
+        version: v.recipe.version,
+        source: `${v.recipe.origin} + ${v.patchFile}`,
+        path: built.path,
+      },
+    };
+  }
+  const bin = await provisionBinary(v.recipe, { progress });
+  return { path: bin.path, component: { ...bin.component, name: `sidecar ${v.name}` } };
+};
+
+/**
+ * Builds what is missing (once; the cache keeps it): etcd and kube-apiserver for the local backend, every
+ * variant's sidecar and its release's controller. A variant whose upstream build cannot be fetched is
+ * unavailable; a user's patch or binary that fails is bad input and throws.
+ */
+export async function provisionComponents(args: {
+  variants: SidecarVariant[];
+  backend: 'local' | 'kind' | 'existing';
+  resolveSidecar?: SidecarResolver;
+  progress?: (phase: string, detail: string) => void;
+}): Promise<ProvisionedComponents> {
+  const components: ComponentVersion[] = [];
+  const unavailable = new Map<string, string>();
+  const members: EnvironmentMember[] = [];
+  // go's own per-module lines are left out: the phases and the heartbeat say enough.
+  const buildProgress = (p: string, d: string) => {
+    if (p !== 'go') args.progress?.('build', d);
+  };
+  const resolve = args.resolveSidecar ?? defaultSidecarResolver;
+  let binaries = { etcd: '', kubeApiServer: '' };
+  if (args.backend === 'local') {
+    args.progress?.('build', 'etcd and kube-apiserver');
+    const e = await provisionBinary(ETCD, { progress: buildProgress });
+    const a = await provisionBinary(KUBE_APISERVER, { progress: buildProgress });
+    components.push(e.component, a.component);
+    binaries = { etcd: e.path, kubeApiServer: a.path };
+  }
+  for (const v of args.variants) {
+    try {
+      args.progress?.('build', `sidecar ${v.name}`);
+      const bin = await resolve(v, buildProgress);
+      components.push(bin.component);
+      // Cluster backends deploy their controller themselves; locally it is built once per release and shared.
+      let controllerBinary = '';
+      if (args.backend === 'local') {
+        args.progress?.('build', `controller of ${v.name}`);
+        const ctl = await provisionBinary(v.controller, { progress: buildProgress });
+        const name = `controller ${v.controller.origin}`;
+        if (!components.some((c) => c.name === name)) components.push({ ...ctl.component, name });
+        controllerBinary = ctl.path;
+      }
+      members.push({ variant: v, sidecarBinary: bin.path, controllerBinary });
+    } catch (err) {
+      if (!isUnavailable(err, v)) throw err;
+      unavailable.set(v.name, unavailableReason(err));
+    }
+  }
+  return { binaries, members, unavailable, components };
+}
+
+// Upstream builds the proxy does not serve are results ('unavailable'); a user's patch or binary that fails to
+// build is bad input and stops the run.
+function isUnavailable(err: unknown, v: SidecarVariant): boolean {
+  if (v.patchFile || v.binaryPath) return false;
+  const e = err as { moduleUnavailable?: boolean };
+  return e.moduleUnavailable === true || !v.recipe;
+}

@@ -1,0 +1,91 @@
+import type { DriverCall } from '../../driver/driver-admin-client.ts';
+import { scrapeSidecarMetrics } from '../collect/witness-collector.ts';
+import type { Slot } from '../scenario-slot.ts';
+import { noReadiness, type Readiness, type ScenarioEnvironment } from '../start/scenario-environment.ts';
+
+// Hundreds of matrix cells are set up at once on two cores; a precondition gets this long.
+const PRECONDITION_TIMEOUT_MS = 90_000;
+
+// Moves waiting slots on: once the claim's bucket exists, delete the claim / create the access; once the
+// sidecar has marked the access granted, delete it. The slot's window opens at its trigger.
+export async function advanceTriggers(
+  live: Slot[],
+  envs: ScenarioEnvironment[],
+  journalOf: (slot: Slot) => readonly DriverCall[],
+): Promise<void> {
+  const waiting = live.filter((s) => s.state === 'waiting-bucket' || s.state === 'waiting-grant');
+  if (!waiting.length) return;
+  const ready = new Map<ScenarioEnvironment, Readiness>();
+  await Promise.all(
+    [...new Set(waiting.map((s) => s.env as ScenarioEnvironment))]
+      .filter((e) => envs.includes(e))
+      .map(async (env) => ready.set(env, await env.readiness().catch(noReadiness))),
+  );
+  await Promise.all(
+    waiting.map((slot) => advanceOne(slot, ready.get(slot.env as ScenarioEnvironment), journalOf)),
+  );
+}
+
+async function advanceOne(
+  slot: Slot,
+  r: Readiness | undefined,
+  journalOf: (slot: Slot) => readonly DriverCall[],
+): Promise<void> {
+  const env = slot.env as ScenarioEnvironment;
+  const s = slot.scenario;
+  const names = env.namesFor(s, slot.variant.name);
+  const now = Date.now();
+  try {
+    const claimKey = `${s.bucketClaim.namespace}/${names.claimName}`;
+    // A claim is deleted once its controller protects it too (v0.1.0's never manages to: only for it, ready is
+    // enough), as a user would delete a provisioned claim; earlier, the Bucket would be left behind unasked.
+    const deletable = r?.protectedClaims.has(claimKey) === true || slot.variant.deviation !== undefined;
+    const ready = slot.state === 'waiting-bucket' && r?.readyClaims.has(claimKey) === true;
+    if (ready) slot.readySince ??= now;
+    if (ready && (s.trigger !== 'delete-claim' || deletable)) {
+      if (s.trigger === 'delete-claim') {
+        slot.metricsBefore = await scrapeSidecarMetrics(slot);
+        await env.deleteClaim(s, slot.variant.name);
+        Object.assign(slot, { state: 'observing', appliedAt: now, stateSince: now });
+        slot.phases?.mark('triggered');
+      } else if (s.trigger === 'create-access') {
+        slot.metricsBefore = await scrapeSidecarMetrics(slot);
+        await env.createAccess(s, slot.variant.name);
+        Object.assign(slot, { state: 'observing', appliedAt: now, stateSince: now });
+        slot.phases?.mark('triggered');
+      } else {
+        await env.createAccess(s, slot.variant.name);
+        Object.assign(slot, { state: 'waiting-grant', stateSince: now });
+      }
+    } else if (
+      slot.state === 'waiting-grant' &&
+      (r?.grantedAccesses.has(`${s.bucketClaim.namespace}/${names.accessName}`) ||
+        // v0.1.0 never marks an access granted: only for it, an OK grant in the journal stands in. Any other
+        // sidecar must finish its grant (finalizer, Secret, status) first, or deleting the access skips revoke.
+        (slot.variant.deviation !== undefined &&
+          journalOf(slot).some((c) => c.rpc === 'grant' && c.code === 'OK')))
+    ) {
+      slot.metricsBefore = await scrapeSidecarMetrics(slot);
+      await env.deleteAccess(s, slot.variant.name);
+      Object.assign(slot, { state: 'observing', appliedAt: now, stateSince: now });
+      slot.phases?.mark('triggered');
+    } else if (now - slot.stateSince > PRECONDITION_TIMEOUT_MS) {
+      const wasWaitingForGrant = slot.state === 'waiting-grant';
+      slot.state = 'precondition-failed';
+      slot.problem = wasWaitingForGrant
+        ? 'the sidecar never marked the BucketAccess granted, so its deletion (revoke) could not be triggered'
+        : slot.readySince !== undefined
+          ? "the claim became ready but never got its controller's finalizer (the controller's claim write kept " +
+            "losing to the sidecar's, 409): deleting it would not ask anyone to delete the Bucket"
+          : r?.bucketProvisionedClaims.has(claimKey)
+            ? "the claim's Bucket was provisioned but the claim never said so (status.bucketReady stayed false: " +
+              "v0.2.2's controller runs its Add again on the claim's next update and writes the claim status with " +
+              "bucketReady=false over the sidecar's true, which the sidecar never writes again), so the RPC could " +
+              'not be triggered'
+            : 'the claim never became ready (its bucket was never created), so the RPC could not be triggered';
+    }
+  } catch (err) {
+    slot.state = 'precondition-failed';
+    slot.problem = `triggering ${s.trigger} failed: ${err instanceof Error ? err.message : String(err)}`;
+  }
+}

@@ -1,0 +1,3 @@
+module cosichaos.local/node-probe
+
+go 1.22
