@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { ImageBuildError } from './image-build-error.ts';
@@ -44,6 +44,8 @@ export async function buildMockDriverImage(
   const started = Date.now();
   const ref = opts.ref ?? MOCK_DRIVER_REF;
   const nodeBinary = opts.nodeBinary ?? process.execPath;
+  // On a new machine nothing has made the image cache yet.
+  await mkdir(imageCacheDir(), { recursive: true });
   const work = await mkdtemp(join(imageCacheDir(), 'mock-driver-bundle-'));
   try {
     opts.progress?.('bundle', `esbuild mock-driver/main.ts -> ${MOCK_DRIVER_BUNDLE_PATH}`);
