@@ -1,15 +1,7 @@
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
+import { processAlive as alive } from '../process/process-alive.ts';
 
 /** Runs `fn` holding a lock directory; a lock whose owner process is gone is taken over. */
 export async function withDirLock<T>(lockDir: string, fn: () => Promise<T>): Promise<T> {

@@ -2,6 +2,7 @@ import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { processAlive as alive } from '../process/process-alive.ts';
 
 /**
  * One single-node cluster per machine at a time: kubelet's port 10250, kube-proxy's KUBE-* chains and the
@@ -9,15 +10,6 @@ import { setTimeout as sleep } from 'node:timers/promises';
  * then the reaper's, so it stays held until a killed harness's reaper has finished cleaning up.
  */
 export const NODE_HOST_LOCK = join(tmpdir(), 'cosi-chaos-node-cluster.lock');
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 const ownerFile = (lock: string) => join(lock, 'pid');
 
