@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { KubernetesObject } from '@kubernetes/client-node';
 import { stringify } from 'yaml';
 import { sameApi } from '../variants/sidecar-variants.ts';
@@ -118,13 +119,7 @@ export class ExistingClusterBackend implements ClusterBackend {
       release.controllerDeployment,
     );
     try {
-      const crdNames = release.crds.map((o) => o.metadata?.name ?? '');
-      const present = await runner.run(
-        'kubectl',
-        kubectlArgs(target, 'get', ...crdNames.map((n) => `crd/${n}`), '--ignore-not-found', '-o', 'name'),
-      );
-      const existing = new Set(present.stdout.split('\n').map((l) => l.trim().replace(/^.*\//, '')));
-      const missing = release.crds.filter((o) => !existing.has(o.metadata?.name ?? ''));
+      const missing = await crdsToCreate(runner, target, release.crds);
       if (missing.length) {
         await install.create(missing);
         await runner.run(
@@ -154,6 +149,88 @@ export class ExistingClusterBackend implements ClusterBackend {
     }
     return new ExistingClusterHandle(this.reportAs, target.kubeconfig, this.namespace, stack, install);
   }
+}
+
+/** A CRD the cluster holds that the release cannot use: it is not the one the release installs. */
+export class CrdConflictError extends Error {
+  override readonly name = 'CrdConflictError';
+  constructor(
+    readonly crd: string,
+    readonly served: string[],
+    readonly wanted: string[],
+  ) {
+    super(
+      `CRD ${crd} is installed and serves ${served.join(', ') || 'no version'}, but this release needs ` +
+        `${wanted.join(', ')}: remove it (kubectl delete crd ${crd}) or run on a cluster without COSI installed`,
+    );
+  }
+}
+
+interface CrdState {
+  name: string;
+  terminating: boolean;
+  served: string[];
+  /** The API server's own CRD clean-up is stuck: it cannot list the instances of a CRD whose storage restarts. */
+  cleanupStuck: boolean;
+}
+
+function servedVersions(crd: KubernetesObject): string[] {
+  const spec = (crd as { spec?: { versions?: { name: string; served?: boolean }[] } }).spec;
+  return (spec?.versions ?? []).filter((v) => v.served !== false).map((v) => v.name);
+}
+
+async function readCrds(runner: CommandRunner, target: KubectlTarget, names: string[]): Promise<CrdState[]> {
+  const res = await runner.run(
+    'kubectl',
+    kubectlArgs(target, 'get', ...names.map((n) => `crd/${n}`), '--ignore-not-found', '-o', 'json'),
+  );
+  if (!res.stdout.trim()) return [];
+  const parsed = JSON.parse(res.stdout) as KubernetesObject & { items?: KubernetesObject[] };
+  return (parsed.items ?? [parsed]).map((o) => {
+    const conditions =
+      (o as { status?: { conditions?: { type: string; reason?: string; message?: string }[] } }).status
+        ?.conditions ?? [];
+    const t = conditions.find((c) => c.type === 'Terminating');
+    return {
+      name: o.metadata?.name ?? '',
+      terminating: Boolean(o.metadata?.deletionTimestamp),
+      served: servedVersions(o),
+      cleanupStuck:
+        t?.reason === 'InstanceDeletionFailed' && (t.message ?? '').includes('storage is (re)initializing'),
+    };
+  });
+}
+
+/**
+ * The release's CRDs that must be created: those absent, and those still being deleted (the release before on
+ * this cluster installed CRDs of the same names, maybe of another version: they are waited out, never reused).
+ * A CRD present that does not serve the release's versions is a conflict, reported as such.
+ */
+async function crdsToCreate(
+  runner: CommandRunner,
+  target: KubectlTarget,
+  crds: KubernetesObject[],
+): Promise<KubernetesObject[]> {
+  const names = crds.map((o) => o.metadata?.name ?? '');
+  let present = await readCrds(runner, target, names);
+  const terminating = present.filter((c) => c.terminating).map((c) => `crd/${c.name}`);
+  if (terminating.length) {
+    await runner.run(
+      'kubectl',
+      kubectlArgs(target, 'wait', '--for=delete', '--timeout=180s', ...terminating),
+      {
+        timeoutMs: 200_000,
+      },
+    );
+    present = await readCrds(runner, target, names);
+  }
+  for (const c of present) {
+    const wanted = servedVersions(crds.find((o) => o.metadata?.name === c.name) as KubernetesObject);
+    if (c.terminating || !wanted.every((v) => c.served.includes(v)))
+      throw new CrdConflictError(c.name, c.served, wanted);
+  }
+  const kept = new Set(present.map((c) => c.name));
+  return crds.filter((o) => !kept.has(o.metadata?.name ?? ''));
 }
 
 /** Creates objects with `kubectl create` and records each one the server accepted, even when a later one fails. */
@@ -219,13 +296,66 @@ class TrackedInstall {
         ...names,
       ),
     );
-    if (crds.length)
-      await this.runner.run(
-        'kubectl',
-        kubectlArgs(this.target, 'wait', '--for=delete', '--timeout=90s', ...crds),
-        { allowFailure: true, timeoutMs: 120_000 },
-      );
+    if (crds.length) await this.waitForCrdsGone(crds);
     this.created.length = 0;
+  }
+
+  /**
+   * Waits until the deleted CRDs are gone. Their objects still carry the finalizers of a controller and sidecar that
+   * were just deleted with them, and a CRD goes only once its objects have: those finalizers are cleared here, as
+   * nothing else would clear them. The next release's install waits for CRDs still terminating in any case.
+   * A CRD deleted soon after it was created can stay terminating for minutes: the API server's clean-up cannot list
+   * its instances while their storage restarts ("storage is (re)initializing", measured here on v1.33 with no
+   * instance left). After a grace period the CRD's own finalizer is cleared for such a CRD, which this run created.
+   */
+  private async waitForCrdsGone(crds: string[], timeoutMs = 120_000, stuckGraceMs = 15_000): Promise<void> {
+    const resources = crds.map((n) => n.slice(n.indexOf('/') + 1));
+    const started = Date.now();
+    const deadline = started + timeoutMs;
+    while (Date.now() < deadline) {
+      const left = await readCrds(this.runner, this.target, resources);
+      if (!left.length) return;
+      for (const crd of left) {
+        if (crd.cleanupStuck && Date.now() - started >= stuckGraceMs) {
+          await this.runner.run(
+            'kubectl',
+            kubectlArgs(
+              this.target,
+              'patch',
+              `crd/${crd.name}`,
+              '--type=merge',
+              '-p',
+              '{"metadata":{"finalizers":[]}}',
+            ),
+            { allowFailure: true },
+          );
+          continue;
+        }
+        const objects = await this.runner.run(
+          'kubectl',
+          kubectlArgs(this.target, 'get', crd.name, '--all-namespaces', '-o', 'json'),
+          { allowFailure: true },
+        );
+        if (objects.exitCode !== 0) continue;
+        const items = (JSON.parse(objects.stdout || '{}') as { items?: KubernetesObject[] }).items ?? [];
+        for (const o of items.filter((i) => i.metadata?.finalizers?.length))
+          await this.runner.run(
+            'kubectl',
+            kubectlArgs(
+              this.target,
+              'patch',
+              crd.name,
+              o.metadata?.name ?? '',
+              ...(o.metadata?.namespace ? ['--namespace', o.metadata.namespace] : []),
+              '--type=merge',
+              '-p',
+              '{"metadata":{"finalizers":null}}',
+            ),
+            { allowFailure: true },
+          );
+      }
+      await sleep(1000);
+    }
   }
 }
 

@@ -105,7 +105,8 @@ describe('run --backend existing against the local kube-apiserver (real kubectl,
         .map((n) => n.metadata?.name)
         .filter((n) => n !== rollout.namespace),
     ).toEqual(namespacesBefore);
-  }, 120_000);
+    // It builds the controller and mock-driver images first: minutes on a cold, busy machine.
+  }, 900_000);
 });
 
 describe('run --backend kind on a real Docker engine', () => {

@@ -114,10 +114,12 @@ describe('per-release stacks pass the real kube-apiserver', () => {
           });
       } finally {
         await kubectlRun(['delete', 'namespace', namespace, '--wait=false', '--ignore-not-found']);
-        await kubectlRun(['delete', '--wait=true', '--timeout=60s', '--ignore-not-found', ...names]);
+        // The next release creates CRDs of the same names: they must be gone, not terminating (60 s was not
+        // always enough on a busy machine).
+        await kubectlRun(['delete', '--wait=true', '--timeout=300s', '--ignore-not-found', ...names]);
       }
     },
-    120_000,
+    420_000,
   );
 });
 

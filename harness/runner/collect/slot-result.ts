@@ -183,6 +183,7 @@ export async function refusedEventsOf(
   objects: { name: string }[],
 ): Promise<RefusedEvent[] | undefined> {
   if (!rt.sidecarLogFile) return undefined;
+  await rt.refreshSidecarLog?.();
   const log = await readFile(rt.sidecarLogFile, 'utf8').catch(() => '');
   return refusedEvents(log, new Set(objects.map((o) => o.name)));
 }

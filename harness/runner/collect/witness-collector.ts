@@ -56,6 +56,7 @@ export async function witnessTableFor(args: {
   const object = args.objects.find((o) => o.kind === (access ? 'BucketAccess' : 'Bucket'));
   if (!object) return undefined;
   const endMs = slot.appliedAt + args.observedMs;
+  await handle.refreshSidecarLog?.();
   const read = (file?: string) => (file ? readFile(file, 'utf8').catch(() => undefined) : undefined);
   const [audit, log] = await Promise.all([read(env.auditLogFile), read(handle.sidecarLogFile)]);
   const { counts, notMeasured } = collectWitnessCounts({

@@ -1,3 +1,5 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CoordinationV1Api, CoreV1Api, KubeConfig, type V1Pod } from '@kubernetes/client-node';
 import { stringify } from 'yaml';
@@ -14,8 +16,8 @@ import { V1ALPHA1_OBJECTS } from '../../cosi/v1alpha1-objects.ts';
 import { V1ALPHA2_OBJECTS } from '../../cosi/v1alpha2-objects.ts';
 import { V010SidecarAssist } from '../../cosi/v010-sidecar-assist.ts';
 import { DriverAdminClient } from '../../driver/driver-admin-client.ts';
-import type { Scenario } from '../../scenarios/scenario-types.ts';
 import type { ComponentVersion } from '../../results/run-results.ts';
+import type { Scenario } from '../../scenarios/scenario-types.ts';
 import type { SidecarVariant } from '../../variants/sidecar-variants.ts';
 import {
   driverNameFor,
@@ -87,13 +89,35 @@ export class ClusterVariantHandle implements VariantHandle {
   private readonly times: number[] = [];
   // Restart counts already recorded, per pod UID (a replaced pod starts again at 0).
   private readonly seen = new Map<string, number>();
+  private logRead: Promise<void> | undefined;
+  private logReadAt = 0;
 
   constructor(
     readonly variant: SidecarVariant,
     readonly index: number,
     readonly driver: { readonly admin: DriverAdminClient },
     private readonly onRead: () => void,
+    /** Where refreshSidecarLog() writes the sidecar container's log, for the same readers as a local sidecar's. */
+    readonly sidecarLogFile?: string,
+    private readonly readLog?: () => Promise<string | undefined>,
   ) {}
+
+  /** Copies the sidecar's log from the cluster into sidecarLogFile (at most once a second; concurrent calls share). */
+  refreshSidecarLog(): Promise<void> {
+    const file = this.sidecarLogFile;
+    const read = this.readLog;
+    if (!file || !read) return Promise.resolve();
+    if (this.logRead) return this.logRead;
+    if (Date.now() - this.logReadAt < 1000) return Promise.resolve();
+    this.logRead = (async () => {
+      const text = await read().catch(() => undefined);
+      if (text !== undefined) await writeFile(file, text);
+      this.logReadAt = Date.now();
+    })().finally(() => {
+      this.logRead = undefined;
+    });
+    return this.logRead;
+  }
 
   /** Sidecar restarts seen so far (reading it asks for a fresh poll). */
   get restarts(): number {
@@ -171,11 +195,20 @@ export class ClusterEnvironment extends ScenarioEnvironment {
     let env: ClusterEnvironment | undefined;
     try {
       const onRead = () => env?.requestPoll();
+      const liveLogs = join(opts.logDir, 'live');
+      await mkdir(liveLogs, { recursive: true });
       for (const [i, m] of opts.members.entries()) {
         const url = await handle.driverAdminUrl(m.variant.name);
         handles.set(
           m.variant.name,
-          new ClusterVariantHandle(m.variant, i, { admin: new DriverAdminClient(url) }, onRead),
+          new ClusterVariantHandle(
+            m.variant,
+            i,
+            { admin: new DriverAdminClient(url) },
+            onRead,
+            join(liveLogs, `${m.variant.name}.objectstorage-sidecar.log`),
+            () => env?.sidecarLogOf(m.variant) ?? Promise.resolve(undefined),
+          ),
         );
       }
       env = new ClusterEnvironment(handle, handles, opts, release);
@@ -282,6 +315,32 @@ export class ClusterEnvironment extends ScenarioEnvironment {
         : `did not call DriverGetInfo within ${timeoutMs / 1000}s`,
       this.opts.logDir,
     );
+  }
+
+  /**
+   * The log of the variant's sidecar container, as its pod holds it now (the log the witnesses and the refused
+   * Events are read from). The container runs in UTC, as klog's times are then read on a UTC harness.
+   */
+  async sidecarLogOf(variant: SidecarVariant): Promise<string | undefined> {
+    const core = this.kc.makeApiClient(CoreV1Api);
+    const label = variantSuffix(variant.name).slice(1);
+    const pods = await core.listNamespacedPod({
+      namespace: this.handle.namespace,
+      labelSelector: `${VARIANT_LABEL}=${label}`,
+    });
+    const pod = pods.items
+      .filter((p) => !p.metadata?.deletionTimestamp)
+      .sort(
+        (a, b) =>
+          (b.metadata?.creationTimestamp?.getTime() ?? 0) - (a.metadata?.creationTimestamp?.getTime() ?? 0),
+      )[0];
+    const name = pod?.metadata?.name;
+    if (!name) return undefined;
+    return core.readNamespacedPodLog({
+      name,
+      namespace: this.handle.namespace,
+      container: SIDECAR_CONTAINER,
+    });
   }
 
   private requestPoll(): void {

@@ -2,9 +2,8 @@ import { CoreV1Api, CustomObjectsApi, type KubeConfig } from '@kubernetes/client
 import { type CosiItem, type CosiObjects, COSI_GROUP as GROUP } from '../../cosi/cosi-objects.ts';
 import { applyObjects } from '../../cosi/kube-apply.ts';
 import { V1ALPHA1_OBJECTS } from '../../cosi/v1alpha1-objects.ts';
-import type { ComponentVersion } from '../../results/run-results.ts';
 import type { DriverAdminClient } from '../../driver/driver-admin-client.ts';
-import type { EventSummary, ObjectStatus } from '../../results/run-results.ts';
+import type { ComponentVersion, EventSummary, ObjectStatus } from '../../results/run-results.ts';
 import { SCENARIO_PARAMETER } from '../../scenarios/scenario-loader.ts';
 import type { Scenario } from '../../scenarios/scenario-types.ts';
 import type { SidecarVariant } from '../../variants/sidecar-variants.ts';
@@ -35,8 +34,10 @@ export interface VariantHandle {
   readonly driver: { readonly admin: DriverAdminClient; readonly process?: { readonly pid: number } };
   readonly restarts: number;
   readonly restartTimes: number[];
-  /** The sidecar's log file, where the harness can read it (local processes). */
+  /** The sidecar's log file, where the harness can read it (local processes; a copy on clusters). */
   readonly sidecarLogFile?: string;
+  /** Brings sidecarLogFile up to date where it is a copy (a cluster's pod log); call before reading it. */
+  refreshSidecarLog?(): Promise<void>;
   /** The sidecar's Prometheus endpoint (v1alpha2), where the harness can reach it. */
   readonly metricsUrl?: string;
   /** The sidecar's user as the API server authenticates it (system:serviceaccount:NS:NAME). */
