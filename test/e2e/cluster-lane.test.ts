@@ -124,6 +124,13 @@ describe.skipIf(Boolean(unavailable))(title, () => {
     const l = await startCli(['run', ...SCENARIOS, '--out', localOut]);
     localExit = l.exitCode;
     local = await readRunResults<RunResults>(localOut, l);
+    // Both tables side by side in the test log, the evidence a reader of CI wants.
+    const row = (s: ScenarioResult) => `${s.outcome} ${s.attempts.length} ${s.verdict}`;
+    const lines = existing.scenarios.map((a) => {
+      const b = local.scenarios.find((x) => x.scenario === a.scenario && x.variant === a.variant);
+      return `  ${a.scenario} x ${a.variant}: existing ${row(a)} | local ${b ? row(b) : 'missing'}`;
+    });
+    process.stderr.write(`cluster lane: outcome, attempts, verdict per lane\n${lines.join('\n')}\n`);
   }, 60 * 60_000);
 
   afterAll(async () => {
