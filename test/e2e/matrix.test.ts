@@ -17,8 +17,28 @@ describe('matrix: the full 512 cells on the four variants', () => {
 
   beforeAll(
     async () => {
-      out = await mkdtemp(join(tmpdir(), 'cosi-chaos-matrix-'));
-      const run = await startCli(['matrix', '--out', out]);
+      // Seen once in four runs here (2026-12-05): every window kept observing for 38 minutes after its cells were
+      // measured (drivers still called, the harness idle). Not understood yet: such a run is interrupted after
+      // 20 minutes, reported loudly with its output, and run once more, so one hang does not hide the 512 cells.
+      const attempt = async () => {
+        out = await mkdtemp(join(tmpdir(), 'cosi-chaos-matrix-'));
+        const started = startCli(['matrix', '--out', out]);
+        // Ctrl-C as a user would; SIGKILL a minute later if that hangs too (every child dies with the harness).
+        const timer = setTimeout(() => started.kill('SIGINT'), 20 * 60_000);
+        const hard = setTimeout(() => started.kill('SIGKILL'), 21 * 60_000);
+        return await started.finally(() => {
+          clearTimeout(timer);
+          clearTimeout(hard);
+        });
+      };
+      let run = await attempt();
+      if (run.signal || run.exitCode === 130) {
+        console.warn(
+          `matrix e2e: the run did not finish within 20 minutes and was interrupted; running it again.\n` +
+            String(run.all).split('\n').slice(-80).join('\n'),
+        );
+        run = await attempt();
+      }
       log = String(run.all);
       exitCode = run.exitCode;
       results = await readRunResults<RunResults>(out, run);
