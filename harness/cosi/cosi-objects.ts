@@ -26,7 +26,7 @@ export interface AccessRequest {
 
 /** A COSI object as listed by the API (only the fields the harness reads). */
 export interface CosiItem {
-  metadata: { name: string; namespace?: string; finalizers?: string[] };
+  metadata: { name: string; namespace?: string; finalizers?: string[]; resourceVersion?: string };
   status?: Record<string, unknown>;
 }
 

@@ -27,18 +27,23 @@ export interface BackendBucket {
   successfulCreates: number;
 }
 
+// A driver that stops answering (wedged, or its host under load) fails the read instead of holding the run's
+// observation loop: a journal read is retried on the next poll anyway.
+const ADMIN_REQUEST_TIMEOUT_MS = 15_000;
+const bounded = () => ({ signal: AbortSignal.timeout(ADMIN_REQUEST_TIMEOUT_MS) });
+
 /** Reads a running mock driver's journal over its admin HTTP API. */
 export class DriverAdminClient {
   constructor(readonly baseUrl: string) {}
 
   async healthy(): Promise<boolean> {
-    const res = await fetch(`${this.baseUrl}/healthz`);
+    const res = await fetch(`${this.baseUrl}/healthz`, bounded());
     return res.ok;
   }
 
   /** Every bucket in the driver's backend now (GET /orphans: created and not deleted). */
   async backendBuckets(): Promise<BackendBucket[]> {
-    const res = await fetch(`${this.baseUrl}/orphans`);
+    const res = await fetch(`${this.baseUrl}/orphans`, bounded());
     if (!res.ok) throw new Error(`GET /orphans: HTTP ${res.status}: ${await res.text()}`);
     return ((await res.json()) as { buckets: BackendBucket[] }).buckets;
   }
@@ -48,7 +53,7 @@ export class DriverAdminClient {
     const q = new URLSearchParams();
     if (opts.sinceSeq !== undefined) q.set('since', String(opts.sinceSeq));
     if (opts.rpc) q.set('rpc', opts.rpc);
-    const res = await fetch(`${this.baseUrl}/journal?${q}`);
+    const res = await fetch(`${this.baseUrl}/journal?${q}`, bounded());
     if (!res.ok) throw new Error(`GET /journal: HTTP ${res.status}: ${await res.text()}`);
     return ((await res.json()) as { entries: DriverCall[] }).entries;
   }

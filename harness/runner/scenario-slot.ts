@@ -45,6 +45,8 @@ export interface Slot {
   problem?: string;
   /** When the claim was first seen ready (delete scenarios wait for its controller's finalizer too). */
   readySince?: number;
+  /** The resourceVersion of the object the trigger acts on, and since when it has been that (quiet-object.ts). */
+  watched?: { version: string; since: number };
   /** The v1alpha2 sidecar's metrics when the slot was applied and when it settled (a witness). */
   metricsBefore?: string;
   metricsAfter?: string;

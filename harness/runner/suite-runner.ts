@@ -183,6 +183,11 @@ export async function runSuite(opts: SuiteOptions): Promise<RunResults> {
     signal: opts.signal,
     attempts: (s, v, n) => progress?.attempts(s, v, n),
     witness: opts.witness ?? reconcileEndWitness(slots),
+    stalled: (what, ms) =>
+      progress?.phase(
+        'stalled',
+        `${what} still running after ${(ms / 1000).toFixed(0)} s: left behind, observing on`,
+      ),
   });
   observer.plan(slots);
   const results: ScenarioResult[] = [];

@@ -1,5 +1,6 @@
 import { CustomObjectsApi } from '@kubernetes/client-node';
 import { COSI_GROUP } from '../../cosi/cosi-objects.ts';
+import { timedApiClient } from '../../cosi/timed-api-client.ts';
 import type { BackendBucket, DriverCall } from '../../driver/driver-admin-client.ts';
 import type { BucketLedger, LedgerBucket } from '../../results/bucket-ledger-results.ts';
 import { SCENARIO_PARAMETER } from '../../scenarios/scenario-loader.ts';
@@ -109,7 +110,7 @@ export async function readBucketLedger(
   const handle = env.member(variant);
   const claimName = env.namesFor(s, variant).claimName;
   const ownClaim = (name: string) => name === claimName || new RegExp(`^${claimName}-\\d{4,}$`).test(name);
-  const api = env.kubeConfig().makeApiClient(CustomObjectsApi);
+  const api = timedApiClient(env.kubeConfig(), CustomObjectsApi);
   const version = env.objects.version;
   const [claims, bucketList, backend] = await Promise.all([
     api.listNamespacedCustomObject({

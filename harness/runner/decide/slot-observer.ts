@@ -15,6 +15,12 @@ import { checkExpectation, withoutLateEvidence, withoutWitnesses } from './verdi
 // Events and status arrive after the attempt that caused them; a decided slot re-reads them this often.
 const EVIDENCE_RECHECK_MS = 1_000;
 const POLL_MS = 250;
+// Every read and write the loop awaits has a timeout of its own (API 30 s, driver admin 15 s); this is the loop's
+// own guard on top: a step still running after it is reported by name and left behind, so one stuck promise can no
+// longer hold every window open (seen once in four matrix runs before the timeouts: the harness idle for 38 min).
+const STEP_DEADLINE_MS = 45_000;
+// At the end (or on Ctrl-C) set-up and trigger rounds still running get this long before they are left behind.
+const DRAIN_MS = 10_000;
 
 export interface ObserverOptions {
   windowMs?: number;
@@ -23,6 +29,8 @@ export interface ObserverOptions {
   attempts?: (scenario: string, variant: string, n: number) => void;
   /** The sidecar's own word that a reconcile ended for good (v1alpha2 metrics), when it can give one. */
   witness?: (slot: Slot) => Promise<OutcomeWitness>;
+  /** Told when a step of the loop has run past its deadline and is left behind (what, for how long). */
+  stalled?: (what: string, ms: number) => void;
 }
 
 /**
@@ -38,6 +46,8 @@ export class SlotObserver {
   private largestBudget = 0;
   /** Set-up and trigger rounds running beside the polls, by name (one of each at a time). */
   private readonly inFlight = new Map<string, Promise<void>>();
+  /** Each observed slot's check, while it runs: a slot whose check is stuck is not checked again meanwhile. */
+  private readonly considering = new Map<Slot, Promise<void>>();
 
   constructor(private readonly opts: ObserverOptions) {}
 
@@ -64,11 +74,31 @@ export class SlotObserver {
       while (moreToCome() || this.slots.some((s) => this.open(s))) {
         if (this.opts.signal?.aborted) return;
         await this.poll();
-        await sleep(POLL_MS);
+        await sleep(POLL_MS, undefined, { signal: this.opts.signal }).catch(() => undefined);
       }
     } finally {
-      await Promise.all(this.inFlight.values());
+      await this.guarded('set-up and trigger rounds', Promise.all(this.inFlight.values()), DRAIN_MS);
     }
+  }
+
+  /**
+   * Awaits `work` for at most `ms`; past that it is reported and left running (its result is dropped) and the loop
+   * goes on. Ctrl-C ends the wait at once.
+   */
+  private async guarded(what: string, work: Promise<unknown>, ms = STEP_DEADLINE_MS): Promise<void> {
+    const timer = new AbortController();
+    const signal = this.opts.signal ? AbortSignal.any([timer.signal, this.opts.signal]) : timer.signal;
+    const deadline = sleep(ms, 'late' as const, { signal }).catch(() => 'interrupted' as const);
+    const started = Date.now();
+    const first = await Promise.race([
+      work.then(
+        () => 'done' as const,
+        () => 'done' as const,
+      ),
+      deadline,
+    ]);
+    timer.abort();
+    if (first === 'late') this.opts.stalled?.(what, Date.now() - started);
   }
 
   /** A final journal read, so results see every call made up to now. */
@@ -124,15 +154,25 @@ export class SlotObserver {
   }
 
   private async poll(): Promise<void> {
-    await this.refresh();
+    await this.guarded("reading the drivers' journals", this.refresh());
     // Set-up and triggers write to the API (a new claim can wait 2 s on a fresh CRD, a trigger scrapes metrics):
     // they run beside the polls, one round of each at a time, so a slow one never delays reading the journals
     // (with them inline, the matrix saw attempts up to 50 s after they were made).
     this.beside('setup', () => admitSetupWaves(this.slots));
     this.beside('triggers', () => advanceTriggers(this.slots, this.envs, (s) => this.callsOf(s)));
-    await deleteClaimsDue(this.slots);
+    this.beside('claim deletions', () => deleteClaimsDue(this.slots));
     const observing = this.slots.filter((s) => s.state === 'observing' && !s.settled);
-    await Promise.all(observing.map((s) => this.consider(s)));
+    for (const slot of observing) {
+      if (this.considering.has(slot)) continue;
+      this.considering.set(
+        slot,
+        this.consider(slot)
+          .catch(() => undefined)
+          .finally(() => this.considering.delete(slot)),
+      );
+    }
+    const checks = observing.flatMap((s) => this.considering.get(s) ?? []);
+    await this.guarded(`checking ${checks.length} observed pair(s)`, Promise.all(checks));
   }
 
   private async consider(slot: Slot): Promise<void> {

@@ -2,6 +2,7 @@ import { CustomObjectsApi } from '@kubernetes/client-node';
 import { forEachBounded } from '../../common/bounded-pool.ts';
 import { COSI_GROUP } from '../../cosi/cosi-objects.ts';
 import { applyObjects } from '../../cosi/kube-apply.ts';
+import { timedApiClient } from '../../cosi/timed-api-client.ts';
 import { SCENARIO_PARAMETER } from '../../scenarios/scenario-loader.ts';
 import type { Scenario } from '../../scenarios/scenario-types.ts';
 import { driverNameFor, type ObjectTarget } from './object-names.ts';
@@ -92,7 +93,7 @@ export async function listFleet(
   s: Scenario,
   variant: string,
 ): Promise<{ claims: FleetClaim[]; buckets: FleetBucket[] }> {
-  const api = env.kubeConfig().makeApiClient(CustomObjectsApi);
+  const api = timedApiClient(env.kubeConfig(), CustomObjectsApi);
   const version = env.objects.version;
   const base = `${env.namesFor(s, variant).claimName}-`;
   type Listed = {

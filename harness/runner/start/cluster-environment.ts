@@ -12,6 +12,7 @@ import {
   VARIANT_LABEL,
   variantSuffix,
 } from '../../backends/index.ts';
+import { timedApiClient } from '../../cosi/timed-api-client.ts';
 import { V1ALPHA1_OBJECTS } from '../../cosi/v1alpha1-objects.ts';
 import { V1ALPHA2_OBJECTS } from '../../cosi/v1alpha2-objects.ts';
 import { V010SidecarAssist } from '../../cosi/v010-sidecar-assist.ts';
@@ -237,8 +238,7 @@ export class ClusterEnvironment extends ScenarioEnvironment {
 
   // Each container's image as the pod spec names it and the digest the node resolved it to (containerStatuses).
   private async readDeployedImages(): Promise<ComponentVersion[]> {
-    const pods = await this.kc
-      .makeApiClient(CoreV1Api)
+    const pods = await timedApiClient(this.kc, CoreV1Api)
       .listNamespacedPod({ namespace: this.handle.namespace })
       .catch(() => undefined);
     const out: ComponentVersion[] = [];
@@ -273,7 +273,7 @@ export class ClusterEnvironment extends ScenarioEnvironment {
 
   // Scenario namespaces other than those that exist are created here and deleted by stop().
   private async ensureNamespaces(scenarios: Scenario[]): Promise<void> {
-    const core = this.kc.makeApiClient(CoreV1Api);
+    const core = timedApiClient(this.kc, CoreV1Api);
     for (const name of new Set(scenarios.map((s) => s.bucketClaim.namespace))) {
       const exists = await core.readNamespace({ name }).then(
         () => true,
@@ -293,7 +293,7 @@ export class ClusterEnvironment extends ScenarioEnvironment {
   // As the local environment: serving once the driver saw DriverGetInfo and the sidecar holds its leader Lease.
   private async waitForSidecar(h: ClusterVariantHandle, timeoutMs: number): Promise<void> {
     const deadline = Date.now() + timeoutMs;
-    const leases = this.kc.makeApiClient(CoordinationV1Api);
+    const leases = timedApiClient(this.kc, CoordinationV1Api);
     const leaseName = driverNameFor(h.variant.name).replace(/\./g, '-');
     let calledGetInfo = false;
     while (Date.now() < deadline) {
@@ -322,7 +322,7 @@ export class ClusterEnvironment extends ScenarioEnvironment {
    * Events are read from). The container runs in UTC, as klog's times are then read on a UTC harness.
    */
   async sidecarLogOf(variant: SidecarVariant): Promise<string | undefined> {
-    const core = this.kc.makeApiClient(CoreV1Api);
+    const core = timedApiClient(this.kc, CoreV1Api);
     const label = variantSuffix(variant.name).slice(1);
     const pods = await core.listNamespacedPod({
       namespace: this.handle.namespace,
@@ -351,8 +351,7 @@ export class ClusterEnvironment extends ScenarioEnvironment {
   }
 
   private async pollOnce(): Promise<void> {
-    const pods = await this.kc
-      .makeApiClient(CoreV1Api)
+    const pods = await timedApiClient(this.kc, CoreV1Api)
       .listNamespacedPod({ namespace: this.handle.namespace, labelSelector: VARIANT_LABEL })
       .catch(() => undefined);
     this.lastPoll = Date.now();
@@ -446,7 +445,7 @@ export class ClusterEnvironment extends ScenarioEnvironment {
       const errors: unknown[] = [];
       await this.handle.collectLogs(this.opts.logDir).catch((e: unknown) => errors.push(e));
       await this.removeScenarioObjects().catch((e: unknown) => errors.push(e));
-      const core = this.kc.makeApiClient(CoreV1Api);
+      const core = timedApiClient(this.kc, CoreV1Api);
       for (const name of this.createdNamespaces)
         await core.deleteNamespace({ name }).catch((e: unknown) => errors.push(e));
       await this.handle.stop().catch((e: unknown) => errors.push(e));

@@ -10,6 +10,7 @@ import { applyObjects } from '../../cosi/kube-apply.ts';
 import { sidecarRbac } from '../../cosi/rbac-manifests.ts';
 import { requestServiceAccountToken } from '../../cosi/service-account-token.ts';
 import { startSidecar } from '../../cosi/sidecar-process.ts';
+import { timedApiClient } from '../../cosi/timed-api-client.ts';
 import { upstreamControllerRbac } from '../../cosi/upstream-rbac.ts';
 import { V1ALPHA1_OBJECTS } from '../../cosi/v1alpha1-objects.ts';
 import { V1ALPHA2_OBJECTS } from '../../cosi/v1alpha2-objects.ts';
@@ -326,7 +327,7 @@ export class LocalEnvironment extends ScenarioEnvironment {
    */
   private async waitForSidecar(rt: VariantRuntime, timeoutMs = 60_000): Promise<void> {
     const deadline = Date.now() + timeoutMs;
-    const leases = this.controlPlane.adminKubeConfig().makeApiClient(CoordinationV1Api);
+    const leases = timedApiClient(this.controlPlane.adminKubeConfig(), CoordinationV1Api);
     const leaseName = driverNameFor(rt.variant.name).replace(/\./g, '-');
     const needsLease = rt.variant.era === 'v1alpha1';
     while (Date.now() < deadline && rt.restarts === 0) {

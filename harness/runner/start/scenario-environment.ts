@@ -1,6 +1,7 @@
 import { CoreV1Api, CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
 import { type CosiItem, type CosiObjects, COSI_GROUP as GROUP } from '../../cosi/cosi-objects.ts';
 import { applyObjects } from '../../cosi/kube-apply.ts';
+import { timedApiClient } from '../../cosi/timed-api-client.ts';
 import { V1ALPHA1_OBJECTS } from '../../cosi/v1alpha1-objects.ts';
 import type { DriverAdminClient } from '../../driver/driver-admin-client.ts';
 import type { ComponentVersion, EventSummary, ObjectStatus } from '../../results/run-results.ts';
@@ -53,6 +54,8 @@ export interface Readiness {
   grantedAccesses: Set<string>;
   /** Claims whose bound Bucket is provisioned, whatever the claim's own status says. */
   bucketProvisionedClaims: Set<string>;
+  /** The resourceVersion of every claim and access, as "claim:namespace/name" / "access:namespace/name". */
+  versions: Map<string, string>;
 }
 
 /** What a failed read knows: nothing is ready. */
@@ -62,6 +65,7 @@ export function noReadiness(): Readiness {
     protectedClaims: new Set(),
     grantedAccesses: new Set(),
     bucketProvisionedClaims: new Set(),
+    versions: new Map(),
   };
 }
 
@@ -154,7 +158,7 @@ export abstract class ScenarioEnvironment implements ObjectTarget {
 
   /** The custom-objects client, made once from kubeConfig(). */
   protected api(): CustomObjectsApi {
-    this.customObjects ??= this.kubeConfig().makeApiClient(CustomObjectsApi);
+    this.customObjects ??= timedApiClient(this.kubeConfig(), CustomObjectsApi);
     return this.customObjects;
   }
 
@@ -200,6 +204,16 @@ export abstract class ScenarioEnvironment implements ObjectTarget {
       readyClaims: keys(claims, (c) => this.objects.claimReady(c) && bucketProvisioned(c)),
       bucketProvisionedClaims: keys(claims, bucketProvisioned),
       grantedAccesses: keys(accesses, (a) => this.objects.accessGranted(a)),
+      versions: new Map([
+        ...claims.map(
+          (c) =>
+            [`claim:${c.metadata.namespace}/${c.metadata.name}`, c.metadata.resourceVersion ?? ''] as const,
+        ),
+        ...accesses.map(
+          (a) =>
+            [`access:${a.metadata.namespace}/${a.metadata.name}`, a.metadata.resourceVersion ?? ''] as const,
+        ),
+      ]),
     };
   }
 
@@ -260,7 +274,7 @@ export abstract class ScenarioEnvironment implements ObjectTarget {
       const ba = await this.readStatus('bucketaccesses', n.accessName, ns);
       if (ba) objects.push({ kind: 'BucketAccess', name: n.accessName, namespace: ns, status: ba });
     }
-    const core = this.kubeConfig().makeApiClient(CoreV1Api);
+    const core = timedApiClient(this.kubeConfig(), CoreV1Api);
     const events: EventSummary[] = [];
     for (const name of names) {
       const list = await core

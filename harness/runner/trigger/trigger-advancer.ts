@@ -2,6 +2,7 @@ import type { DriverCall } from '../../driver/driver-admin-client.ts';
 import { scrapeSidecarMetrics } from '../collect/witness-collector.ts';
 import type { Slot } from '../scenario-slot.ts';
 import { noReadiness, type Readiness, type ScenarioEnvironment } from '../start/scenario-environment.ts';
+import { QUIET_MS, quietFor } from './quiet-object.ts';
 
 // Hundreds of matrix cells are set up at once on two cores; a precondition gets this long.
 const PRECONDITION_TIMEOUT_MS = 90_000;
@@ -37,18 +38,26 @@ async function advanceOne(
   const now = Date.now();
   try {
     const claimKey = `${s.bucketClaim.namespace}/${names.claimName}`;
+    const accessKey = `${s.bucketClaim.namespace}/${names.accessName}`;
     // A claim is deleted once its controller protects it too (v0.1.0's never manages to: only for it, ready is
     // enough), as a user would delete a provisioned claim; earlier, the Bucket would be left behind unasked.
     const deletable = r?.protectedClaims.has(claimKey) === true || slot.variant.deviation !== undefined;
-    const ready = slot.state === 'waiting-bucket' && r?.readyClaims.has(claimKey) === true;
-    if (ready) slot.readySince ??= now;
-    if (ready && (s.trigger !== 'delete-claim' || deletable)) {
-      if (s.trigger === 'delete-claim') {
+    const claimReady = r?.readyClaims.has(claimKey) === true;
+    // Deleting needs a provisioned, protected claim, not the claim's own ready flag: v0.2.2's controller re-runs its
+    // Add on the claim's next update and writes bucketReady=false over the sidecar's true, which nothing writes
+    // again. Its deletion still deletes the Bucket (handleDeletion reads only the finalizer and status.bucketName).
+    const provisioned = claimReady || r?.bucketProvisionedClaims.has(claimKey) === true;
+    const waitingBucket = slot.state === 'waiting-bucket';
+    if (waitingBucket && claimReady) slot.readySince ??= now;
+    if (waitingBucket && s.trigger === 'delete-claim' && provisioned && deletable) {
+      if (quietFor(slot, r?.versions.get(`claim:${claimKey}`), now) >= QUIET_MS) {
         slot.metricsBefore = await scrapeSidecarMetrics(slot);
         await env.deleteClaim(s, slot.variant.name);
         Object.assign(slot, { state: 'observing', appliedAt: now, stateSince: now });
         slot.phases?.mark('triggered');
-      } else if (s.trigger === 'create-access') {
+      }
+    } else if (waitingBucket && s.trigger !== 'delete-claim' && claimReady) {
+      if (s.trigger === 'create-access') {
         slot.metricsBefore = await scrapeSidecarMetrics(slot);
         await env.createAccess(s, slot.variant.name);
         Object.assign(slot, { state: 'observing', appliedAt: now, stateSince: now });
@@ -59,30 +68,42 @@ async function advanceOne(
       }
     } else if (
       slot.state === 'waiting-grant' &&
-      (r?.grantedAccesses.has(`${s.bucketClaim.namespace}/${names.accessName}`) ||
+      (r?.grantedAccesses.has(accessKey) ||
         // v0.1.0 never marks an access granted: only for it, an OK grant in the journal stands in. Any other
         // sidecar must finish its grant (finalizer, Secret, status) first, or deleting the access skips revoke.
         (slot.variant.deviation !== undefined &&
           journalOf(slot).some((c) => c.rpc === 'grant' && c.code === 'OK')))
     ) {
-      slot.metricsBefore = await scrapeSidecarMetrics(slot);
-      await env.deleteAccess(s, slot.variant.name);
-      Object.assign(slot, { state: 'observing', appliedAt: now, stateSince: now });
-      slot.phases?.mark('triggered');
-    } else if (now - slot.stateSince > PRECONDITION_TIMEOUT_MS) {
+      // The sidecar's own writes to the access (finalizer, status) come back to it as updates: the deletion waits
+      // until it has processed them, or its work queue drops it (quiet-object.ts).
+      if (quietFor(slot, r?.versions.get(`access:${accessKey}`), now) >= QUIET_MS) {
+        slot.metricsBefore = await scrapeSidecarMetrics(slot);
+        await env.deleteAccess(s, slot.variant.name);
+        Object.assign(slot, { state: 'observing', appliedAt: now, stateSince: now });
+        slot.phases?.mark('triggered');
+      }
+    }
+    if (
+      (slot.state === 'waiting-bucket' || slot.state === 'waiting-grant') &&
+      now - slot.stateSince > PRECONDITION_TIMEOUT_MS
+    ) {
       const wasWaitingForGrant = slot.state === 'waiting-grant';
+      const neverQuiet = slot.watched !== undefined;
       slot.state = 'precondition-failed';
-      slot.problem = wasWaitingForGrant
-        ? 'the sidecar never marked the BucketAccess granted, so its deletion (revoke) could not be triggered'
-        : slot.readySince !== undefined
-          ? "the claim became ready but never got its controller's finalizer (the controller's claim write kept " +
-            "losing to the sidecar's, 409): deleting it would not ask anyone to delete the Bucket"
-          : r?.bucketProvisionedClaims.has(claimKey)
-            ? "the claim's Bucket was provisioned but the claim never said so (status.bucketReady stayed false: " +
-              "v0.2.2's controller runs its Add again on the claim's next update and writes the claim status with " +
-              "bucketReady=false over the sidecar's true, which the sidecar never writes again), so the RPC could " +
-              'not be triggered'
-            : 'the claim never became ready (its bucket was never created), so the RPC could not be triggered';
+      slot.problem = neverQuiet
+        ? `the ${wasWaitingForGrant ? 'BucketAccess' : 'claim'} was ready but kept changing (never ${QUIET_MS / 1000} s ` +
+          'without a write): deleting it while a controller still processes its last update loses the deletion'
+        : wasWaitingForGrant
+          ? 'the sidecar never marked the BucketAccess granted, so its deletion (revoke) could not be triggered'
+          : slot.readySince !== undefined
+            ? "the claim became ready but never got its controller's finalizer (the controller's claim write kept " +
+              "losing to the sidecar's, 409): deleting it would not ask anyone to delete the Bucket"
+            : r?.bucketProvisionedClaims.has(claimKey)
+              ? "the claim's Bucket was provisioned but the claim never said so (status.bucketReady stayed false: " +
+                "v0.2.2's controller runs its Add again on the claim's next update and writes the claim status with " +
+                "bucketReady=false over the sidecar's true, which the sidecar never writes again), so the RPC could " +
+                'not be triggered'
+              : 'the claim never became ready (its bucket was never created), so the RPC could not be triggered';
     }
   } catch (err) {
     slot.state = 'precondition-failed';
