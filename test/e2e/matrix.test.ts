@@ -17,9 +17,11 @@ describe('matrix: the full 512 cells on the four variants', () => {
 
   beforeAll(
     async () => {
-      // Seen once in four runs here (2026-12-05): every window kept observing for 38 minutes after its cells were
-      // measured (drivers still called, the harness idle). Not understood yet: such a run is interrupted after
-      // 20 minutes, reported loudly with its output, and run once more, so one hang does not hide the 512 cells.
+      // Seen once in four runs here (2026-12-04): every window kept observing for 38 minutes after its cells were
+      // measured (drivers still called, the harness idle): an awaited read with no timeout (client-node and fetch
+      // set none) holding the observation loop. Every such read now has a timeout and the loop leaves a stuck step
+      // behind, reporting it ("stalled: ..."). Should a run still go past 20 minutes it is interrupted, reported
+      // loudly with its output, and run once more, so one hang does not hide the 512 cells.
       const attempt = async () => {
         out = await mkdtemp(join(tmpdir(), 'cosi-chaos-matrix-'));
         const started = startCli(['matrix', '--out', out]);
