@@ -57,7 +57,12 @@ async function advanceOne(
         slot.phases?.mark('triggered');
       }
     } else if (waitingBucket && s.trigger !== 'delete-claim' && claimReady) {
-      if (s.trigger === 'create-access') {
+      // Quiet first too: v0.2.2's controller may still be re-running its Add, which ends by writing
+      // bucketReady=false; an access created before that is refused by the sidecar (claim not ready) and its
+      // cell would read "never called" (measured: sweep grant OutOfRange then-ok on v0.2.2, 2026-12-05).
+      if (quietFor(slot, r?.versions.get(`claim:${claimKey}`), now) < QUIET_MS) {
+        // not yet
+      } else if (s.trigger === 'create-access') {
         slot.metricsBefore = await scrapeSidecarMetrics(slot);
         await env.createAccess(s, slot.variant.name);
         Object.assign(slot, { state: 'observing', appliedAt: now, stateSince: now });
