@@ -1,8 +1,9 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { bucketKey, type CallContext } from './call-context.ts';
+import { bucketKey, type CallContext, type RpcName } from './call-context.ts';
 import type { CallCounter } from './call-counter.ts';
 import type { CallJournal, JournalRecord } from './call-journal.ts';
 import { ActionResolver } from './chaos-action.ts';
+import type { CosiEra } from './cosi-protos.ts';
 import type { DriverMetrics } from './driver-metrics.ts';
 import type { EraAdapter } from './era-adapter.ts';
 import type { GrpcCodeName } from './grpc-code-names.ts';
@@ -10,6 +11,7 @@ import type { ObjectStoreBackend } from './object-store-backend.ts';
 import type { ErrorInfoDetail } from './rpc-status-details.ts';
 import { selectRule } from './rule-set.ts';
 import type { RuleSet } from './rule-types.ts';
+import { sendableStatusMessage } from './status-message-limit.ts';
 
 // What the transport can tell about and do to one call.
 export interface CallTransport {
@@ -36,6 +38,18 @@ export interface DispatcherDependencies {
   onCrash: (exitCode: number, dropCaller: () => void) => void;
 }
 
+// A call answered before its request reached the driver core: bytes that do not decode, a message over the size
+// limit, or a status grpc-js sent on its own. Carries what the journal keeps about it.
+export interface Refusal {
+  era: CosiEra;
+  rpc: RpcName;
+  code: GrpcCodeName;
+  message: string;
+  decodeError?: string;
+  size?: number;
+  startedMs: number;
+}
+
 interface InFlight {
   record: Omit<JournalRecord, 'code' | 'latencyMs'>;
   startedMs: number;
@@ -59,6 +73,35 @@ export class CallDispatcher {
     const startedMs = performance.now();
     const method = adapter.methods[methodName];
     if (!method) throw new Error(`no ${adapter.era} handler for ${methodName}`);
+    const current: { flight?: InFlight } = {};
+    try {
+      return await this.run(adapter, method, request, transport, startedMs, current);
+    } catch (error) {
+      // A failure of our own code still answers and journals the call, so no call goes missing from the counts.
+      const message = `the mock driver failed on this ${adapter.era} ${methodName} call (${error instanceof Error ? error.message : String(error)}); this is a cosi-chaos bug: please report it with the request`;
+      if (current.flight) this.finish(current.flight, 'Internal', message);
+      else this.refuse({ era: adapter.era, rpc: method.rpc, code: 'Internal', message, startedMs });
+      return { kind: 'error', code: 'Internal', message: sendableStatusMessage(message), details: [] };
+    }
+  }
+
+  // Journals and counts a call the transport answered without the core (see Refusal).
+  refuse(refusal: Refusal): void {
+    const { startedMs, ...fields } = refusal;
+    this.record(
+      { ...fields, message: sendableStatusMessage(fields.message), parameters: {}, callNumber: 0 },
+      startedMs,
+    );
+  }
+
+  private async run(
+    adapter: EraAdapter,
+    method: EraAdapter['methods'][string],
+    request: object,
+    transport: CallTransport,
+    startedMs: number,
+    current: { flight?: InFlight },
+  ): Promise<CallOutcome> {
     const described = method.describe(request as never, (id) => this.deps.backend.identify(id));
     const callNumber = this.deps.counter.next(bucketKey(described), method.rpc);
     const call: CallContext = {
@@ -80,6 +123,7 @@ export class CallDispatcher {
       done: false,
     };
     this.inFlight.add(flight);
+    current.flight = flight;
 
     let cancelledWith: 'DeadlineExceeded' | 'Canceled' | undefined;
     const cancelled = new Promise<'DeadlineExceeded' | 'Canceled'>((resolve) =>
@@ -113,7 +157,8 @@ export class CallDispatcher {
 
     switch (terminal.kind) {
       case 'error': {
-        const { code, message = '', details = [] } = terminal.error;
+        const { code, details = [] } = terminal.error;
+        const message = sendableStatusMessage(terminal.error.message ?? '');
         if (code !== 'OK') {
           this.finish(flight, code, message);
           return { kind: 'error', code, message, details };
@@ -154,8 +199,9 @@ export class CallDispatcher {
   ): CallOutcome {
     const result = this.deps.backend.handle(backendRequest, force);
     if (!result.ok) {
-      this.finish(flight, result.code, result.message);
-      return { kind: 'error', code: result.code, message: result.message, details: [] };
+      const message = sendableStatusMessage(result.message);
+      this.finish(flight, result.code, message);
+      return { kind: 'error', code: result.code, message, details: [] };
     }
     if (result.bucketId !== undefined) flight.record.bucketId = result.bucketId;
     const response = method.respond(result, request as never, this.deps.driverName);
@@ -176,12 +222,14 @@ export class CallDispatcher {
     if (flight.done) return;
     flight.done = true;
     this.inFlight.delete(flight);
+    this.record({ ...flight.record, code, ...(message ? { message } : {}) }, flight.startedMs);
+  }
+
+  private record(record: Omit<JournalRecord, 'latencyMs'>, startedMs: number): void {
     if (this.crashed) return;
     const entry = this.deps.journal.record({
-      ...flight.record,
-      code,
-      ...(message ? { message } : {}),
-      latencyMs: Math.round((performance.now() - flight.startedMs) * 1000) / 1000,
+      ...record,
+      latencyMs: Math.round((performance.now() - startedMs) * 1000) / 1000,
     });
     this.deps.metrics.observe(entry);
   }

@@ -21,12 +21,17 @@ export interface JournalEntry {
   bucketName?: string;
   bucketId?: string;
   parameters: Record<string, string>;
+  // 0 for a call refused before its request was read (it names no bucket, so no rule saw it and nothing counted it).
   callNumber: number;
   rule?: string;
   // v1alpha2 grants only: every requested bucket with the access mode asked for, in request order.
   accessModes?: RequestedAccess[];
   code: JournalCode;
   message?: string;
+  // Why the request bytes did not decode (truncated, a length past the end, a wrong wire type, bad UTF-8, ...).
+  decodeError?: string;
+  // Request size in bytes, on calls refused for their bytes (decodeError, or over the size limit when known).
+  size?: number;
   latencyMs: number;
 }
 

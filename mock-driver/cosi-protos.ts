@@ -1,6 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import type { ServiceDefinition } from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
+import protobuf from 'protobufjs';
 
 // The two COSI eras one mock driver serves side by side.
 export const COSI_ERAS = ['v1alpha1', 'v1alpha2'] as const;
@@ -46,4 +47,25 @@ export function loadCosiServices(era: CosiEra): CosiServices {
   };
   cache.set(era, services);
   return services;
+}
+
+// Request message type per method name (DriverCreateBucket, ...), for decoding requests ourselves. Importing
+// proto-loader registers google/protobuf/descriptor.proto with protobufjs, which both .proto files import.
+export type CosiRequestTypes = Record<string, protobuf.Type>;
+
+const requestTypeCache = new Map<CosiEra, CosiRequestTypes>();
+
+export function loadCosiRequestTypes(era: CosiEra): CosiRequestTypes {
+  const cached = requestTypeCache.get(era);
+  if (cached) return cached;
+  const root = new protobuf.Root().loadSync(COSI_PROTO_FILES[era], { keepCase: true });
+  root.resolveAll();
+  const types: CosiRequestTypes = {};
+  for (const service of ['Identity', 'Provisioner']) {
+    for (const method of Object.values(root.lookupService(`${COSI_PACKAGES[era]}.${service}`).methods)) {
+      types[method.name] = method.resolvedRequestType as protobuf.Type;
+    }
+  }
+  requestTypeCache.set(era, types);
+  return types;
 }

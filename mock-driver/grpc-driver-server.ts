@@ -1,18 +1,28 @@
 import { existsSync, unlinkSync } from 'node:fs';
 import { connect } from 'node:net';
 import {
+  type Deadline,
+  getChannelzHandlers,
   Metadata,
   Server,
   ServerCredentials,
   type ServerUnaryCall,
+  type ServiceDefinition,
   type sendUnaryData,
   type UntypedServiceImplementation,
 } from '@grpc/grpc-js';
+import type { RpcName } from './call-context.ts';
 import type { CallDispatcher, CallTransport } from './call-dispatcher.ts';
-import { loadCosiServices } from './cosi-protos.ts';
+import { type CosiEra, loadCosiRequestTypes, loadCosiServices } from './cosi-protos.ts';
+import { type EarlyEnd, earlyStatusInterceptor } from './early-status-interceptor.ts';
 import type { EraAdapter } from './era-adapter.ts';
-import { grpcCodeNumber } from './grpc-code-names.ts';
-import { encodeRpcStatus } from './rpc-status-details.ts';
+import { type GrpcCodeName, grpcCodeName, grpcCodeNumber } from './grpc-code-names.ts';
+import { type ErrorInfoDetail, encodeRpcStatus } from './rpc-status-details.ts';
+import { decodeRequestStrictly, RequestDecodeError } from './strict-request-decoder.ts';
+
+// Largest request message accepted; larger ones get ResourceExhausted from grpc-js, journaled through
+// earlyStatusInterceptor. The value is grpc-js's (and grpc-go's) default, set here so it is named in one place.
+export const MAX_REQUEST_BYTES = 4 * 1024 * 1024;
 
 // Infrastructure failure starting the gRPC listener (socket in use, bad address); says which and what to do.
 export class DriverListenError extends Error {
@@ -29,6 +39,8 @@ export class DriverListenError extends Error {
 export interface GrpcDriverServer {
   // Bound TCP port when a TCP address was given (resolves port 0).
   tcpPort?: number;
+  // Calls grpc-js accepted on this server so far, unknown methods included (its channelz call counter).
+  callsStarted(): number;
   // Cancels calls still open (their journal entries say Canceled), then closes the listeners.
   stop(): Promise<void>;
   // Closes every connection at once without answering anything: the in-process stand-in for a crash.
@@ -42,37 +54,57 @@ export async function startGrpcDriverServer(
   socketPath: string,
   tcpAddress?: string,
 ): Promise<GrpcDriverServer> {
-  const server = new Server();
+  const routes = new Map<string, { era: CosiEra; rpc: RpcName }>();
+  const server = new Server({
+    'grpc.max_receive_message_length': MAX_REQUEST_BYTES,
+    interceptors: [earlyStatusInterceptor((end) => journalEarlyEnd(dispatcher, routes, end))],
+  });
   for (const adapter of adapters) {
     const services = loadCosiServices(adapter.era);
+    const requestTypes = loadCosiRequestTypes(adapter.era);
     const implementations: Record<'identity' | 'provisioner', UntypedServiceImplementation> = {
       identity: {},
       provisioner: {},
     };
     for (const [methodName, method] of Object.entries(adapter.methods)) {
+      const requestType = requestTypes[methodName];
+      if (!requestType) throw new Error(`${adapter.era} proto has no method ${methodName}`);
+      routes.set(String(services[method.service][methodName]?.path), { era: adapter.era, rpc: method.rpc });
       implementations[method.service][methodName] = (
-        call: ServerUnaryCall<object, object>,
+        call: ServerUnaryCall<Buffer, object>,
         callback: sendUnaryData<object>,
       ) => {
-        dispatcher.dispatch(adapter, methodName, call.request, transportFor(call)).then(
+        const startedMs = performance.now();
+        let request: object;
+        try {
+          request = decodeRequestStrictly(requestType, call.request);
+        } catch (error) {
+          const refused =
+            error instanceof RequestDecodeError
+              ? { code: 'InvalidArgument' as const, message: error.message, decodeError: error.reason }
+              : { code: 'Internal' as const, message: `decoding the request failed: ${String(error)}` };
+          dispatcher.refuse({
+            era: adapter.era,
+            rpc: method.rpc,
+            ...refused,
+            size: call.request.length,
+            startedMs,
+          });
+          sendError(callback, refused.code, refused.message, []);
+          return;
+        }
+        dispatcher.dispatch(adapter, methodName, request, transportFor(call)).then(
           (outcome) => {
             if (outcome.kind === 'response') callback(null, outcome.response);
-            else if (outcome.kind === 'error') {
-              const metadata = new Metadata();
-              const code = grpcCodeNumber(outcome.code);
-              metadata.set(
-                'grpc-status-details-bin',
-                encodeRpcStatus(code, outcome.message, outcome.details),
-              );
-              callback({ code, details: outcome.message, metadata });
-            }
+            else if (outcome.kind === 'error')
+              sendError(callback, outcome.code, outcome.message, outcome.details);
           },
-          (error: unknown) => callback({ code: grpcCodeNumber('Internal'), details: String(error) }),
+          (error: unknown) => sendError(callback, 'Internal', String(error), []),
         );
       };
     }
-    server.addService(services.identity, implementations.identity);
-    server.addService(services.provisioner, implementations.provisioner);
+    server.addService(rawRequests(services.identity), implementations.identity);
+    server.addService(rawRequests(services.provisioner), implementations.provisioner);
   }
 
   await removeStaleSocket(socketPath);
@@ -82,13 +114,78 @@ export async function startGrpcDriverServer(
 
   return {
     ...(tcpPort !== undefined ? { tcpPort } : {}),
+    callsStarted: () => channelzCallsStarted(server),
     // forceShutdown cancels open calls, so hanging calls are journaled as Canceled instead of blocking stop.
     stop: async () => server.forceShutdown(),
     kill: () => server.forceShutdown(),
   };
 }
 
-function transportFor(call: ServerUnaryCall<object, object>): CallTransport {
+// Handlers get the request bytes as sent: decoding them ourselves (strictly) lets a bad request be answered
+// InvalidArgument and journaled, where grpc-js would answer Internal on its own.
+function rawRequests(service: ServiceDefinition): ServiceDefinition {
+  return Object.fromEntries(
+    Object.entries(service).map(([name, definition]) => [
+      name,
+      { ...definition, requestDeserialize: (bytes: Buffer) => bytes },
+    ]),
+  ) as ServiceDefinition;
+}
+
+function sendError(
+  callback: sendUnaryData<object>,
+  name: GrpcCodeName,
+  message: string,
+  details: ErrorInfoDetail[],
+): void {
+  const metadata = new Metadata();
+  const code = grpcCodeNumber(name);
+  metadata.set('grpc-status-details-bin', encodeRpcStatus(code, message, details));
+  callback({ code, details: message, metadata });
+}
+
+// grpc-js's wording for an over-long message, "Received message larger than max (N vs M)": N is the size.
+const OVERSIZE_DETAILS = /larger than max \((\d+) vs/;
+
+function journalEarlyEnd(
+  dispatcher: CallDispatcher,
+  routes: Map<string, { era: CosiEra; rpc: RpcName }>,
+  end: EarlyEnd,
+): void {
+  const route = routes.get(end.path);
+  if (!route) return;
+  if (end.kind === 'cancelled') {
+    const code = deadlinePassed(end.deadline) ? 'DeadlineExceeded' : 'Canceled';
+    const message = `${code === 'Canceled' ? 'cancelled (by the client or a closed connection)' : 'client deadline passed'} before the request arrived`;
+    dispatcher.refuse({ ...route, code, message, startedMs: end.startedMs });
+    return;
+  }
+  const size = OVERSIZE_DETAILS.exec(end.details)?.[1];
+  dispatcher.refuse({
+    ...route,
+    code: grpcCodeName(end.code),
+    message: end.details || 'answered by grpc-js before the request was read',
+    ...(size !== undefined ? { size: Number(size) } : {}),
+    startedMs: end.startedMs,
+  });
+}
+
+// grpc-js answers a path no service registered (Unimplemented) before any of our code or interceptors run, so such a
+// call can reach neither the journal nor our metrics; its channelz call counter, kept per server, still counts it.
+// Read through the channelz service's own handler (public API), which answers synchronously.
+function channelzCallsStarted(server: Server): number {
+  let started = 0;
+  const getServer = getChannelzHandlers().GetServer as unknown as (
+    call: { request: { server_id: string } },
+    callback: (error: unknown, value?: { server?: { data?: { calls_started?: number | string } } }) => void,
+  ) => void;
+  getServer({ request: { server_id: String(server.getChannelzRef().id) } }, (error, value) => {
+    if (!error) started = Number(value?.server?.data?.calls_started ?? 0);
+  });
+  return started;
+}
+
+function transportFor(call: ServerUnaryCall<Buffer, object>): CallTransport {
   return {
     onCancel(listener) {
       const fire = () => listener(deadlinePassed(call.getDeadline()) ? 'DeadlineExceeded' : 'Canceled');
@@ -96,9 +193,12 @@ function transportFor(call: ServerUnaryCall<object, object>): CallTransport {
       else call.once('cancelled', fire);
     },
     dropConnection() {
-      // grpc-js has no public way to reach a call's HTTP/2 session; this path is checked by the drop tests.
-      const session = (call as unknown as { call?: { stream?: { session?: { destroy(): void } } } }).call
-        ?.stream?.session;
+      // grpc-js has no public way to reach a call's HTTP/2 session: it sits on the innermost call, beneath each
+      // interceptor's nextCall. This path is checked by the drop and crash tests.
+      type Layer = { stream?: { session?: { destroy(): void } }; nextCall?: Layer };
+      let layer = (call as unknown as { call?: Layer }).call;
+      while (layer && !layer.stream && layer.nextCall) layer = layer.nextCall;
+      const session = layer?.stream?.session;
       if (!session) return false;
       session.destroy();
       return true;
@@ -110,7 +210,7 @@ function transportFor(call: ServerUnaryCall<object, object>): CallTransport {
 // client's own cancel at its deadline arrives first. A cancel this close to the deadline is the deadline.
 const DEADLINE_SLACK_MS = 100;
 
-function deadlinePassed(deadline: Date | number): boolean {
+function deadlinePassed(deadline: Deadline): boolean {
   const at = deadline instanceof Date ? deadline.getTime() : deadline;
   return Number.isFinite(at) && Date.now() >= at - DEADLINE_SLACK_MS;
 }

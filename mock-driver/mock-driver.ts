@@ -133,6 +133,8 @@ export async function startMockDriver(options: MockDriverOptions): Promise<MockD
       options.socketPath,
       options.tcp,
     );
+    const started = grpc;
+    metrics.countGrpcCalls(() => started.callsStarted());
     if (options.admin !== false) {
       admin = await startAdminServer(options.admin ?? DEFAULT_ADMIN_ADDRESS, {
         journal,
