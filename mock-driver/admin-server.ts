@@ -10,8 +10,16 @@ import { RuleFileError } from './rule-file-error.ts';
 // Loopback only unless told otherwise: the admin API can crash the driver and rewrite its rules.
 export const DEFAULT_ADMIN_ADDRESS = '127.0.0.1:0';
 
-// Rule bodies larger than this are refused; real rule files are a few KB.
-const MAX_BODY_BYTES = 1024 * 1024;
+// Rule bodies larger than this are refused with 413; real rule files are a few KB.
+export const MAX_ADMIN_BODY_BYTES = 1024 * 1024;
+
+// A request body over MAX_ADMIN_BODY_BYTES: answered 413, not 500 (it is the client's to fix).
+export class AdminBodyTooLargeError extends Error {
+  constructor(readonly limit: number) {
+    super(`request body over ${limit} bytes; rule files and seed bodies are a few KB, send a smaller one`);
+    this.name = 'AdminBodyTooLargeError';
+  }
+}
 
 export interface AdminControls {
   journal: CallJournal;
@@ -50,6 +58,7 @@ export async function startAdminServer(address: string, controls: AdminControls)
   const target = parseAdminAddress(address);
   const server = createServer((request, response) => {
     route(request, response, controls).catch((error: unknown) => {
+      if (error instanceof AdminBodyTooLargeError) return send(response, 413, { error: error.message });
       send(response, 500, { error: error instanceof Error ? error.message : String(error) });
     });
   });
@@ -87,7 +96,12 @@ async function route(
   response: ServerResponse,
   controls: AdminControls,
 ): Promise<void> {
-  const url = new URL(request.url ?? '/', 'http://admin');
+  const url = parseTarget(request.url ?? '/');
+  if (!url) {
+    return send(response, 400, {
+      error: `request target ${JSON.stringify(request.url)} is not a path; try GET /healthz`,
+    });
+  }
   const key = `${request.method} ${url.pathname}`;
   switch (key) {
     case 'GET /healthz':
@@ -129,8 +143,9 @@ async function route(
       return send(response, 200, { ok: true });
     case 'POST /seed': {
       let parsed: { objects?: Record<string, unknown> };
+      const body = await readBody(request);
       try {
-        parsed = JSON.parse(await readBody(request)) as typeof parsed;
+        parsed = JSON.parse(body) as typeof parsed;
       } catch {
         return send(response, 400, { error: 'body must be JSON like {"objects":{"bucket-name":3}}' });
       }
@@ -161,6 +176,15 @@ async function route(
   }
 }
 
+// Node's HTTP parser passes request targets (e.g. "http://[") that URL rejects; those are the client's to fix.
+function parseTarget(target: string): URL | undefined {
+  try {
+    return new URL(target, 'http://admin');
+  } catch {
+    return undefined;
+  }
+}
+
 function send(response: ServerResponse, status: number, body: unknown): void {
   const text = JSON.stringify(body);
   response.writeHead(status, {
@@ -175,7 +199,7 @@ async function readBody(request: IncomingMessage): Promise<string> {
   let size = 0;
   for await (const chunk of request) {
     size += (chunk as Buffer).length;
-    if (size > MAX_BODY_BYTES) throw new Error(`request body over ${MAX_BODY_BYTES} bytes`);
+    if (size > MAX_ADMIN_BODY_BYTES) throw new AdminBodyTooLargeError(MAX_ADMIN_BODY_BYTES);
     chunks.push(chunk as Buffer);
   }
   return Buffer.concat(chunks).toString('utf8');
