@@ -16,6 +16,11 @@ describe('apiRequestInfo derives what the API server would', () => {
     ],
     ['GET', '/api/v1/namespaces/ns1/configmaps?watch=1', { verb: 'watch' }],
     ['GET', '/api/v1/namespaces/ns1/configmaps?watch=false', { verb: 'list' }],
+    ['GET', '/api/v1/namespaces/ns1/configmaps?watch=FALSE', { verb: 'list' }],
+    ['GET', '/api/v1/namespaces/ns1/configmaps?watch=0', { verb: 'list' }],
+    // Anything else is a watch to the API server, the empty value and non-booleans included.
+    ['GET', '/api/v1/namespaces/ns1/configmaps?watch=yes', { verb: 'watch' }],
+    ['GET', '/api/v1/namespaces/ns1/configmaps?watch=', { verb: 'watch' }],
     [
       'GET',
       '/api/v1/watch/namespaces/ns1/configmaps',
@@ -68,5 +73,19 @@ describe('apiRequestInfo derives what the API server would', () => {
   ])('non-resource %s %s', (method, url, verb) => {
     const info = apiRequestInfo(method, url);
     expect(info).toEqual({ isResourceRequest: false, verb, path: url });
+  });
+
+  it('never throws on a target the API server would refuse (the proxy calls it for every request)', () => {
+    expect(apiRequestInfo('GET', 'http://[')).toEqual({
+      isResourceRequest: false,
+      verb: 'get',
+      path: 'http://[',
+    });
+    expect(apiRequestInfo('GET', '/api/v1/namespaces/%ZZ/pods')).toMatchObject({
+      isResourceRequest: true,
+      verb: 'list',
+      resource: 'pods',
+      namespace: '%ZZ',
+    });
   });
 });

@@ -16,8 +16,9 @@ export interface ApiRequestInfo {
 
 // Namespace subresources stay on the namespace itself (/api/v1/namespaces/NS/status is namespaces/status).
 const NAMESPACE_SUBRESOURCES = new Set(['status', 'finalize']);
-// Go's strconv.ParseBool true spellings: what the API server accepts for ?watch=.
-const TRUE_VALUES = new Set(['1', 't', 'T', 'TRUE', 'true', 'True']);
+// The API server reads ?watch= with apimachinery's Convert_Slice_string_To_bool: only "false" and "0" (any case)
+// are false; anything else, the empty string included, is a watch.
+const FALSE_VALUES = new Set(['false', '0']);
 const NON_RESOURCE_VERBS: Record<string, ApiVerb> = {
   GET: 'get',
   POST: 'post',
@@ -34,17 +35,16 @@ const NON_RESOURCE_VERBS: Record<string, ApiVerb> = {
  * and a list or watch narrowed to one object by fieldSelector=metadata.name=NAME.
  */
 export function apiRequestInfo(method: string, rawUrl: string): ApiRequestInfo {
-  const url = new URL(rawUrl, 'http://proxy.invalid');
+  const methodOnly = NON_RESOURCE_VERBS[method.toUpperCase()] ?? 'get';
+  const url = parseTarget(rawUrl);
+  // A target URL cannot parse (e.g. "http://["): the API server answers it 400; it is still forwarded and journaled.
+  if (!url) return { isResourceRequest: false, verb: methodOnly, path: rawUrl.split('?')[0] ?? rawUrl };
   const path = url.pathname;
-  const nonResource: ApiRequestInfo = {
-    isResourceRequest: false,
-    verb: NON_RESOURCE_VERBS[method.toUpperCase()] ?? 'get',
-    path,
-  };
+  const nonResource: ApiRequestInfo = { isResourceRequest: false, verb: methodOnly, path };
   const segments = path
     .split('/')
     .filter((s) => s !== '')
-    .map(decodeURIComponent);
+    .map(decodeSegment);
   let rest: string[];
   let apiGroup: string;
   let apiVersion: string | undefined;
@@ -92,6 +92,24 @@ export function apiRequestInfo(method: string, rawUrl: string): ApiRequestInfo {
   return info;
 }
 
+// Never throws: the proxy calls this for every request, and a throw there would take the whole harness down.
+function parseTarget(rawUrl: string): URL | undefined {
+  try {
+    return new URL(rawUrl, 'http://proxy.invalid');
+  } catch {
+    return undefined;
+  }
+}
+
+// A malformed escape ("%ZZ") stays as sent, as a name rules can still match; the API server will answer 400.
+function decodeSegment(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
+}
+
 function methodVerb(method: string, hasName: boolean, query: URLSearchParams): ApiResourceVerb {
   switch (method) {
     case 'POST':
@@ -104,7 +122,7 @@ function methodVerb(method: string, hasName: boolean, query: URLSearchParams): A
       return hasName ? 'delete' : 'deletecollection';
     default: {
       const watch = query.get('watch');
-      if (watch !== null && TRUE_VALUES.has(watch)) return 'watch';
+      if (watch !== null && !FALSE_VALUES.has(watch.toLowerCase())) return 'watch';
       return hasName ? 'get' : 'list';
     }
   }
