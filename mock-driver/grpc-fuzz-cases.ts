@@ -61,7 +61,11 @@ export function generateGrpcFuzzCases(
 ): GrpcFuzzCase[] {
   const int = (below: number) => Math.floor(random() * below);
   const pick = <T>(items: readonly T[]): T => items[int(items.length)] as T;
-  const bytes = (length: number) => Buffer.from(Array.from({ length }, () => int(256)));
+  const bytes = (length: number) => {
+    const out = Buffer.allocUnsafe(length);
+    for (let i = 0; i < length; i++) out[i] = int(256);
+    return out;
+  };
   const cases: GrpcFuzzCase[] = [];
   for (let i = 0; i < options.oversizeCases; i++) {
     const target = pick(targets);

@@ -12,7 +12,8 @@ import { parseApiFaultsYaml } from './api-faults-loader.ts';
 
 const SEED = 22;
 const REQUESTS = 400;
-const DEADLINE_MS = 3_000;
+// A request without a status line by then is a hang.
+const DEADLINE_MS = 5_000;
 const CONCURRENCY = 6;
 
 // 'reaches' kinds are valid HTTP/1.1 framing (the proxy's handler sees them); the others are refused by Node's
