@@ -213,6 +213,38 @@ describe('malformed gRPC requests (seeded fuzz, both eras, every method)', () =>
   );
 });
 
+describe('what a conforming encoder may send is still accepted', () => {
+  it('unknown fields of every wire type (a closed group too), a field sent twice (the last wins)', async () => {
+    await using t = await startTestDriver();
+    const client = new Client(`unix:${t.driver.socketPath}`, credentials.createInsecure());
+    try {
+      const type = loadCosiRequestTypes('v1alpha2').DriverCreateBucket;
+      if (!type) throw new Error('v1alpha2 has no DriverCreateBucket');
+      const encode = (object: object) => Buffer.from(type.encode(type.fromObject(object)).finish());
+      const unknown = Buffer.from([
+        // field 90 varint 300, field 91 fixed64, field 92 length-delimited "hi", field 93 fixed32
+        0xd0, 0x05, 0xac, 0x02, 0xd9, 0x05, 1, 2, 3, 4, 5, 6, 7, 8, 0xe2, 0x05, 2, 0x68, 0x69, 0xed, 0x05, 1,
+        2, 3, 4,
+        // field 15 as a group holding field 1 varint 7, closed by its end-group tag
+        0x7b, 0x08, 0x07, 0x7c,
+      ]);
+      const payload = Buffer.concat([
+        encode({ name: 'first', protocols: [{ type: 'S3' }] }),
+        unknown,
+        encode({ name: 'second', parameters: { k: 'v' } }),
+      ]);
+      const answer = await rawCall(client, methodPath('v1alpha2', 'DriverCreateBucket'), payload);
+      expect(answer).toEqual({ code: 'OK', details: '' });
+      expect(t.driver.journal.entries()).toMatchObject([
+        { rpc: 'create', bucketName: 'second', parameters: { k: 'v' }, code: 'OK', callNumber: 1 },
+      ]);
+      expect(t.driver.journal.entries()[0]?.decodeError).toBeUndefined();
+    } finally {
+      client.close();
+    }
+  });
+});
+
 interface Http2Answer {
   httpStatus?: number;
   grpcStatus?: GrpcCodeName;
