@@ -2,6 +2,7 @@ import {
   BuildError,
   ClusterSidecarError,
   CommandError,
+  InvalidScenariosError,
   PatchError,
   PolicyError,
   ProcessStartError,
@@ -23,6 +24,7 @@ export function exitCodeFor(e: unknown): { code: number; message: string } {
     return { code: e.operation === 'read' ? EXIT.badInput : EXIT.infrastructure, message: e.message };
   if (
     e instanceof ScenarioError ||
+    e instanceof InvalidScenariosError ||
     e instanceof UsageError ||
     e instanceof PatchError ||
     e instanceof PolicyError

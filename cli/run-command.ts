@@ -1,13 +1,12 @@
 import { join, resolve } from 'node:path';
-import type { LoadError, RunProgress, Scenario } from '../harness/index.ts';
+import type { RunProgress, Scenario } from '../harness/index.ts';
 import {
   BUILTIN_VARIANTS,
   discoverScenarioFiles,
   eraDefaults,
   isExecutable,
-  loadScenarioFile,
+  loadScenarios,
   parseDuration,
-  ScenarioError,
   type SidecarVariant,
   selectVariants,
 } from '../harness/index.ts';
@@ -75,16 +74,10 @@ export async function runCommand(
   let variants = variantsFromFlag(flags.sidecar, flags.era);
   const files = await discoverScenarioFiles(paths.length ? paths : ['scenarios']);
   if (!files.length) throw new UsageError(`no scenario files (*.yaml) in ${paths.join(', ') || 'scenarios'}`);
-  let scenarios: Scenario[] = [];
-  const loadErrors: LoadError[] = [];
-  for (const f of files) {
-    try {
-      scenarios.push(await loadScenarioFile(f));
-    } catch (err) {
-      if (err instanceof ScenarioError) throw err;
-      loadErrors.push({ file: f, message: String(err) });
-    }
-  }
+  // Every problem of every file at once (InvalidScenariosError, exit 2), before anything is started.
+  const loaded = await loadScenarios(files);
+  let scenarios = loaded.scenarios;
+  const { loadErrors } = loaded;
   const custom = variants.find((v) => v.name === 'custom');
   if (custom) scenarios = withCustomVariant(scenarios, custom);
   variants = variants.filter((v) => scenarios.some((s) => s.variants.some((sv) => sv.sidecar === v.name)));

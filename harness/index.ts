@@ -41,8 +41,14 @@ export {
   type SuiteOptions,
 } from './runner/suite-runner.ts';
 export { parseDuration } from './scenarios/duration.ts';
+export { InvalidScenariosError } from './scenarios/invalid-scenarios-error.ts';
 export { ScenarioError } from './scenarios/scenario-error.ts';
-export { discoverScenarioFiles, loadScenarioFile } from './scenarios/scenario-loader.ts';
+export {
+  discoverScenarioFiles,
+  type LoadedScenarios,
+  loadScenarioFile,
+  loadScenarios,
+} from './scenarios/scenario-loader.ts';
 export type { Scenario } from './scenarios/scenario-types.ts';
 export {
   BUILTIN_VARIANTS,

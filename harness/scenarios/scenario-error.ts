@@ -10,3 +10,6 @@ export class ScenarioError extends Error {
     super(`${file}${line ? `:${line}` : ''}: ${path || '(document)'}: ${problem}`);
   }
 }
+
+/** Records one problem at a path of the document being checked; the caller knows its file and finds the line. */
+export type ReportProblem = (path: readonly (string | number)[], problem: string) => void;

@@ -2,20 +2,23 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
-import { ScenarioError } from './scenario-error.ts';
+import { InvalidScenariosError } from './invalid-scenarios-error.ts';
+import type { ScenarioError } from './scenario-error.ts';
 import { loadScenarioFile, parseScenario } from './scenario-loader.ts';
 
 const root = join(import.meta.dirname, '..', '..');
 const scale10 = readFileSync(join(root, 'scenarios', 'scale', 'scale-10.yaml'), 'utf8');
 
+/** The one problem of a scenario text that has exactly one. */
 function errorOf(text: string): ScenarioError {
   try {
     parseScenario(text, 'x.yaml');
   } catch (e) {
-    if (e instanceof ScenarioError) return e;
-    throw e;
+    if (!(e instanceof InvalidScenariosError)) throw e;
+    expect(e.problems.map((p) => p.message)).toHaveLength(1);
+    return e.problems[0] as ScenarioError;
   }
-  throw new Error('expected a ScenarioError');
+  throw new Error('expected an InvalidScenariosError');
 }
 
 describe('spec.scale', () => {
