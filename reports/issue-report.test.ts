@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunResults, ScenarioResult } from '../harness/results/run-results.ts';
 import type { WitnessTable } from '../harness/results/witness-results.ts';
 import { componentProvenance } from './component-provenance.ts';
+import { formatMs } from './format-units.ts';
 import { issueTitle, renderIssueReport } from './issue-report.ts';
 import { readResults } from './results-file.ts';
 import { logLineTime, sidecarLogExcerpt } from './sidecar-log-excerpt.ts';
@@ -241,6 +242,87 @@ describe('report --format issue on the COSI-86 run', () => {
       .map((t) => (t as Tokens.HTML).text.trim());
     for (const h of html) expect(h).toMatch(/^<\/?(details|summary|sub)\b/);
     expect(markdown).not.toContain('<svg');
+  });
+});
+
+// Real results of `cosi-chaos run scenarios/cosi-86.yaml` without --full: every pair decided as soon as certain.
+const EARLY_FIXTURE = 'reports/testdata/cosi-86-early.results.json';
+
+/** The tokens of one `## heading` section of a body. */
+function section(tokens: Token[], heading: string): Token[] {
+  const start = tokens.findIndex((t) => t.type === 'heading' && (t as Tokens.Heading).text === heading);
+  const end = tokens.findIndex((t, i) => i > start && t.type === 'heading');
+  return tokens.slice(start + 1, end < 0 ? undefined : end);
+}
+
+describe('report --format issue on a run decided early', () => {
+  let results: RunResults;
+  let markdown: string;
+  let tokens: Token[];
+  let early: ScenarioResult[];
+
+  beforeAll(async () => {
+    results = await readResults(EARLY_FIXTURE);
+    const run = await execa('node', [CLI, 'report', EARLY_FIXTURE, '--format', 'issue']);
+    markdown = run.stdout;
+    tokens = lexer(markdown);
+    early = results.scenarios.filter((r) => r.decision?.early && r.stillRetryingAtEnd);
+  });
+
+  it('is a run of loops decided early, still retrying, with nothing projected', () => {
+    expect(results.earlyDecisions).toBe(true);
+    expect(early.length).toBeGreaterThan(0);
+    expect(results.scenarios.some((r) => r.projection)).toBe(false);
+  });
+
+  it('never says a window closed, nor that no loop was still retrying', () => {
+    expect(markdown).not.toContain('when the window closed');
+    expect(markdown).not.toContain('No loop was still retrying');
+    const t = tables(tokens).find((x) => header(x).includes('Observed')) as Tokens.Table;
+    const observed = column(t, 'Observed');
+    for (const r of early) {
+      const when = `still retrying when the run decided it early, ${formatMs(r.decision?.atMs ?? -1)} after the trigger`;
+      expect(observed[results.scenarios.indexOf(r)]).toBe(`unbounded, ${when}`);
+      expect(markdown).toContain(
+        `- \`${r.variant}\` (${r.era}): unbounded, ${attemptsText(r)} attempts in ${formatMs(r.windowMs)} and was ${when}.`,
+      );
+    }
+  });
+
+  it('says under Impact that the run was decided early and how to get the projection, with commands the CLI accepts', async () => {
+    const impact = section(tokens, 'Impact');
+    const text = impact.map((t) => t.raw).join('');
+    expect(text).toContain('This run was decided early');
+    for (const r of early)
+      expect(text).toContain(`\`${r.variant}\` after ${formatMs(r.decision?.atMs ?? -1)}`);
+    expect(text).toContain(`not at the end of the ${formatMs(results.windowMs)} window`);
+    const sh = codeBlocks(impact).find((b) => b.lang === 'sh');
+    const [runLine, reportLine] = sh?.text.split('\n') ?? [];
+    // Every loop decided early is measured again: no --sidecar, so every variant of the scenario runs.
+    const runArgs = (runLine as string).replace(/^npx cosi-chaos /, '').split(' ');
+    expect(runArgs.slice(0, 2)).toEqual(['run', 'scenarios/cosi-86.yaml']);
+    expect(runArgs).toContain('--full');
+    expect(runArgs).not.toContain('--sidecar');
+    const out = runArgs[runArgs.indexOf('--out') + 1];
+    expect(reportLine).toBe(`npx cosi-chaos report ${out}/results.json --format issue`);
+    for (const line of [runLine, reportLine] as string[]) {
+      const args = line.replace(/^npx cosi-chaos /, '').split(' ');
+      const verbs = args.slice(
+        0,
+        args.findIndex((a) => a.startsWith('--')),
+      );
+      const help = await execa('node', [CLI, ...verbs, '--help']);
+      for (const flag of args.filter((a) => a.startsWith('--'))) expect(help.stdout).toContain(flag);
+    }
+  });
+
+  it('gives the window and how long each pair was watched under Environment and Timeline', () => {
+    const watched = results.scenarios.map((r) => r.windowMs);
+    expect(markdown).toContain(
+      `window ${formatMs(results.windowMs)}, decided early: every pair watched ${formatMs(Math.min(...watched))} to ${formatMs(Math.max(...watched))} (\`--full\` waits the window out).`,
+    );
+    expect(markdown).toContain('Attempts over the time watched (');
+    expect(markdown).not.toContain('still retrying at the end)');
   });
 });
 

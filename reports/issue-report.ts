@@ -176,9 +176,16 @@ function witnessDetails(subject: ScenarioResult[]): string[] {
   });
 }
 
+/** When a loop was last seen still retrying: as the window closed, or when its pair was decided early. */
+function stillRetryingWhen(r: ScenarioResult): string {
+  return r.decision?.early
+    ? `when the run decided it early, ${formatMs(r.decision.atMs)} after the trigger`
+    : 'when the window closed';
+}
+
 function observed(r: ScenarioResult): string {
   if (r.outcome === 'unavailable') return `unavailable: ${r.verdictReason}`;
-  const still = r.stillRetryingAtEnd ? ', still retrying when the window closed' : '';
+  const still = r.stillRetryingAtEnd ? `, still retrying ${stillRetryingWhen(r)}` : '';
   return `${r.outcome}${still}`;
 }
 
@@ -187,13 +194,39 @@ function windowOf(r: ScenarioResult, results: RunResults): number {
   return r.decision?.early ? results.windowMs : r.windowMs;
 }
 
-function commandFor(r: ScenarioResult, scenarioPath: string, results: RunResults): string {
+/** The flags that select one result's variant. */
+function sidecarFlags(r: ScenarioResult, results: RunResults): string {
   // A user binary runs as the variant 'custom': the command needs its path, which only the components record.
   const binary = results.components.find((c) => c.name === `sidecar ${r.variant}`)?.path;
-  const sidecar =
-    r.variant === 'custom' && binary ? `--sidecar ${binary} --era ${r.era}` : `--sidecar ${r.variant}`;
+  return r.variant === 'custom' && binary ? `--sidecar ${binary} --era ${r.era}` : `--sidecar ${r.variant}`;
+}
+
+/**
+ * The command that measures the subject again over its whole window, and where it writes: `run` of the scenario
+ * file for `only` that variant (undefined: every variant of the scenario), or `matrix` for a generated cell.
+ */
+function fullRunCommand(
+  subject: ScenarioResult[],
+  results: RunResults,
+  context: IssueReportContext,
+  only?: ScenarioResult,
+): { command: string; out: string } {
+  const r = only ?? first(subject);
+  const window = `--window ${Math.round(windowOf(r, results) / 1000)}s`;
   // --full: an issue needs the whole window (fitted backoff, projection), not a verdict decided in seconds.
-  return `npx cosi-chaos run ${scenarioPath} ${sidecar} --window ${Math.round(windowOf(r, results) / 1000)}s --full --out results/${r.scenario}`;
+  if (r.cell) {
+    const variants = subject.map((x) => x.variant).join(',');
+    return {
+      command: `npx cosi-chaos matrix --only ${variants} --codes ${r.cell.code} --rpcs ${r.cell.rpc} ${window} --full --out results/matrix`,
+      out: 'results/matrix',
+    };
+  }
+  const path = context.scenarioFile?.path ?? r.file;
+  const sidecar = only ? ` ${sidecarFlags(only, results)}` : '';
+  return {
+    command: `npx cosi-chaos run ${path}${sidecar} ${window} --full --out results/${r.scenario}`,
+    out: `results/${r.scenario}`,
+  };
 }
 
 function whatHappens(subject: ScenarioResult[], code: string, rpc: string): string[] {
@@ -202,7 +235,7 @@ function whatHappens(subject: ScenarioResult[], code: string, rpc: string): stri
       r.outcome === 'terminal' || r.outcome === 'bounded'
         ? ` and stopped${statusErrors(r) === 'none' ? '' : `, recording status.error (${statusErrors(r)})`}`
         : r.stillRetryingAtEnd
-          ? ' and was still retrying when the window closed'
+          ? ` and was still retrying ${stillRetryingWhen(r)}`
           : '';
     const n = `${attemptsText(r)} attempt${attemptsText(r) === '1' ? '' : 's'}`;
     return `- \`${r.variant}\` (${r.era}): ${r.outcome}, ${n} in ${formatMs(r.windowMs)}${extra}.`;
@@ -219,10 +252,67 @@ function whatHappens(subject: ScenarioResult[], code: string, rpc: string): stri
   ];
 }
 
-function impact(subject: ScenarioResult[]): string[] {
+function impact(subject: ScenarioResult[], results: RunResults, context: IssueReportContext): string[] {
   const projected = subject.filter((r) => r.projection);
-  if (projected.length === 0)
-    return ['No loop was still retrying at the end of the window: nothing to project.', ''];
+  const unprojected = subject.filter((r) => r.stillRetryingAtEnd && !r.projection);
+  const early = unprojected.filter((r) => r.decision?.early);
+  const unfitted = unprojected.filter((r) => !r.decision?.early && !r.backoff);
+  // Results written by another cosi-chaos, or merged: a fitted loop the results project nothing for.
+  const unrecorded = unprojected.filter((r) => !r.decision?.early && r.backoff);
+  const out = projected.length > 0 ? projection(projected) : [];
+  if (early.length > 0) out.push(...earlyNotProjected(subject, early, results, context));
+  const was = (list: readonly ScenarioResult[]) => (list.length === 1 ? 'was' : 'were');
+  if (unfitted.length > 0) {
+    out.push(
+      `${variantList(unfitted)} ${was(unfitted)} still retrying when the window closed, ` +
+        'with too few attempts to fit a backoff: nothing to project (a longer --window gives more).',
+      '',
+    );
+  }
+  if (unrecorded.length > 0) {
+    out.push(
+      `${variantList(unrecorded)} ${was(unrecorded)} still retrying when the window closed; these results ` +
+        'carry no projection for it.',
+      '',
+    );
+  }
+  if (out.length === 0)
+    out.push('No loop was still retrying at the end of the window: nothing to project.', '');
+  return out;
+}
+
+function variantList(list: readonly ScenarioResult[]): string {
+  return list.map((r) => `\`${r.variant}\``).join(', ');
+}
+
+// A run decided early (the default) stops watching a pair once its verdict is certain, seconds into a loop whose
+// backoff has not reached its cap: a day projected from that would be wrong, so the report says how to measure it.
+function earlyNotProjected(
+  subject: ScenarioResult[],
+  early: readonly ScenarioResult[],
+  results: RunResults,
+  context: IssueReportContext,
+): string[] {
+  const after = early
+    .map((r) => `\`${r.variant}\` after ${formatMs(r.decision?.atMs ?? r.windowMs)}`)
+    .join(', ');
+  const window = formatMs(windowOf(first(early), results));
+  const rerun = fullRunCommand(subject, results, context, early.length === 1 ? early[0] : undefined);
+  return [
+    `This run was decided early: it stopped watching each loop once its verdict was certain (${after}), not at the ` +
+      `end of the ${window} window. The ${early.length === 1 ? 'loop was' : 'loops were'} still retrying then, ` +
+      'but a projection needs the backoff over the whole window, so none is made. To get it, run the window out ' +
+      'with `--full` and render this report from those results:',
+    '',
+    ...fenced(
+      'sh',
+      [rerun.command, `npx cosi-chaos report ${rerun.out}/results.json --format issue`].join('\n'),
+    ),
+    '',
+  ];
+}
+
+function projection(projected: readonly ScenarioResult[]): string[] {
   const assumptions = [...new Set(projected.flatMap((r) => r.projection?.assumptions ?? []))];
   return [
     'If the error persists, each failing object keeps costing driver calls (and a backend request each):',
@@ -305,19 +395,11 @@ const SETUP =
 
 /** A matrix cell has no scenario file: `cosi-chaos matrix` generates it, so the command re-runs that one cell. */
 function reproduceCell(subject: ScenarioResult[], results: RunResults, cell: MatrixCell): string[] {
-  const first = subject[0] as ScenarioResult;
-  const variants = subject.map((r) => r.variant).join(',');
-  const out = 'results/matrix';
+  const { command, out } = fullRunCommand(subject, results, {});
   return [
     `In a checkout of cosi-chaos ${results.tool.version} (Node >= 20, Go, Linux). ${SETUP}`,
     '',
-    ...fenced(
-      'sh',
-      [
-        'npm ci',
-        `npx cosi-chaos matrix --only ${variants} --codes ${cell.code} --rpcs ${cell.rpc} --window ${Math.round(windowOf(first, results) / 1000)}s --full --out ${out}`,
-      ].join('\n'),
-    ),
+    ...fenced('sh', ['npm ci', command].join('\n')),
     '',
     'What to look at:',
     '',
@@ -340,7 +422,7 @@ function reproduce(subject: ScenarioResult[], results: RunResults, context: Issu
   const out = [
     `In a checkout of cosi-chaos ${results.tool.version} (Node >= 20, Go, Linux). ${SETUP}`,
     '',
-    ...fenced('sh', ['npm ci', commandFor(pinned, path, results)].join('\n')),
+    ...fenced('sh', ['npm ci', fullRunCommand(subject, results, context, pinned).command].join('\n')),
     '',
     `Every variant of the scenario side by side: \`npx cosi-chaos run ${path} --out results/${first.scenario}\`.`,
     '',
@@ -370,7 +452,7 @@ function environment(subject: ScenarioResult[], results: RunResults, context: Is
     ...table(['Component', 'Version', 'Module', 'Commit', 'Source'], rows),
     '',
     `- cosi-chaos ${results.tool.version}, backend \`${results.backend}\`, run ${results.startedAt} → ${results.finishedAt}, ` +
-      `window ${formatMs(first(subject).windowMs)}.`,
+      `${observation(subject, results)}.`,
     `- Sidecar namespace (POD_NAMESPACE): ${namespaces.length > 0 ? namespaces.map((n) => `\`${n}\``).join(', ') : 'not recorded'}.`,
     "- CRDs: the release's own, installed from the module of its controller (the results do not record their version separately).",
     `- OS/arch of the run: not recorded in the results${context.renderedOn ? `; this report was rendered on ${context.renderedOn}` : ''}.`,
@@ -378,7 +460,22 @@ function environment(subject: ScenarioResult[], results: RunResults, context: Is
   ];
 }
 
-function first(list: ScenarioResult[]): ScenarioResult {
+/** The window, or for a run decided early, the window it would have had and how long each pair was watched. */
+function observation(subject: ScenarioResult[], results: RunResults): string {
+  const early = subject.filter((r) => r.decision?.early);
+  if (early.length === 0) return `window ${formatMs(first(subject).windowMs)}`;
+  const watched = early.map((r) => r.windowMs);
+  const span =
+    Math.min(...watched) === Math.max(...watched)
+      ? formatMs(Math.min(...watched))
+      : `${formatMs(Math.min(...watched))} to ${formatMs(Math.max(...watched))}`;
+  return (
+    `window ${formatMs(windowOf(first(early), results))}, decided early: ${early.length === subject.length ? 'every pair' : `${early.length} of ${subject.length} pairs`} ` +
+    `watched ${span} (\`--full\` waits the window out)`
+  );
+}
+
+function first(list: readonly ScenarioResult[]): ScenarioResult {
   return list[0] as ScenarioResult;
 }
 
@@ -406,12 +503,11 @@ function sidecarLogs(subject: ScenarioResult[], context: IssueReportContext): st
 // plain-text comb renders everywhere, and the SVG goes into a file beside the body for the reporter to upload
 // (GitHub takes .svg attachments).
 function timeline(subject: ScenarioResult[], context: IssueReportContext): string[] {
-  const out = [
-    'Attempts over the window (x one attempt, 2-9 several in one column, > still retrying at the end):',
-    '',
-    ...fenced('text', textTimeline(subject)),
-    '',
-  ];
+  // A run decided early stopped watching each pair seconds in: the axis spans what was watched, not the window.
+  const legend = subject.some((r) => r.decision?.early)
+    ? 'Attempts over the time watched (x one attempt, 2-9 several in one column, > still retrying when the run stopped watching):'
+    : 'Attempts over the window (x one attempt, 2-9 several in one column, > still retrying at the end):';
+  const out = [legend, '', ...fenced('text', textTimeline(subject)), ''];
   if (context.timelineFile) {
     out.push(
       `The same as an image: \`${context.timelineFile}\`, written beside this file. Drag it into the issue to upload it; ` +
@@ -447,7 +543,7 @@ export function renderIssueReport(
     ...whatHappens(subject, code, rpc),
     '## Impact',
     '',
-    ...impact(subject),
+    ...impact(subject, results, context),
     '## Expected and observed',
     '',
     ...expectedVsObserved(subject),

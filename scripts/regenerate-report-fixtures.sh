@@ -7,6 +7,8 @@
 #   matrix.results.json               matrix: upstream-v1alpha1 and correct-fix, InvalidArgument and Unavailable
 #                                     on create and delete, both patterns
 #   cosi-86-correct-fix.results.json  run scenarios/cosi-86.yaml with the correct-fix sidecar the matrix built
+#   cosi-86-early.results.json        run scenarios/cosi-86.yaml without --full: each pair decided as soon as
+#                                     certain (the issue report of a run decided early)
 # Absolute paths under the repository and $HOME are shortened to '.' and '~' so the files do not name this machine.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -26,11 +28,13 @@ measured "${cli[@]}" matrix --only upstream-v1alpha1,correct-fix --codes Invalid
 patched=$(jq -r '.components[] | select(.name == "sidecar correct-fix") | .path' "$work/matrix/results.json")
 [ -x "$patched" ] || { echo "the matrix run recorded no correct-fix sidecar binary ($patched)" >&2; exit 3; }
 measured "${cli[@]}" run scenarios/cosi-86.yaml --sidecar "$patched" --era v1alpha1 --full --out "$work/cosi-86-correct-fix"
+measured "${cli[@]}" run scenarios/cosi-86.yaml --out "$work/cosi-86-early"
 
 shorten() { sed -e "s#$repo/#./#g" -e "s#$HOME/#~/#g" "$1" >"$2"; }
 shorten "$work/cosi-86/results.json" "$dest/cosi-86.results.json"
 shorten "$work/matrix/results.json" "$dest/matrix.results.json"
 shorten "$work/cosi-86-correct-fix/results.json" "$dest/cosi-86-correct-fix.results.json"
+shorten "$work/cosi-86-early/results.json" "$dest/cosi-86-early.results.json"
 rm -rf "$dest/cosi-86.logs"
 for log in "$work"/cosi-86/logs/*/sidecar-*.log; do
   group=$(basename "$(dirname "$log")")
