@@ -114,7 +114,7 @@ describe.skipIf(Boolean(unavailable))(title, () => {
   );
 
   it(
-    'after SIGKILL of the harness, the reaper leaves no containerd, shim, kubelet, container, mount or bridge within 15 s',
+    'after SIGKILL of the harness, the reaper leaves no containerd, shim, kubelet, container, mount or bridge within a minute',
     async () => {
       const workDir = await mkdtemp(join(tmpdir(), 'cosi-chaos-node-kill-'));
       const child = execa(
@@ -156,7 +156,9 @@ describe.skipIf(Boolean(unavailable))(title, () => {
           ...mountsUnder(workDir),
           ...(existsSync(`/sys/class/net/${bridge}`) ? [bridge] : []),
         ];
-        while (left().length && Date.now() - killedAt < 15_000) await sleep(200);
+        // The reaper's own script runs until its last rm: seen still running 15 s after the kill on a loaded CI
+        // machine (everything else gone). Its work, not its speed, is what is checked here.
+        while (left().length && Date.now() - killedAt < 60_000) await sleep(200);
         expect(left()).toEqual([]);
       } finally {
         // The reaper (its command line names the dir too) cleans up after a failed assertion as well: give it time.

@@ -21,6 +21,8 @@ export const ERA_SCHEDULES: Record<Era, EraRetrySchedule> = {
   v1alpha2: { baseMs: 5, capMs: 1_000_000, quietFloorMs: 25_000, confirmedQuietFloorMs: 2_000 },
 };
 
+/** Quiet after the trigger, with no call at all, before "never called" may be decided early. */
+export const NEVER_CALLED_QUIET_MS = 45_000;
 /** How many times the limiter's next delay a sidecar must stay quiet before it counts as stopped. */
 export const QUIET_MARGIN = 4;
 /** Fewest attempts, beyond any declared budget, before "still retrying" may be decided. */
@@ -135,7 +137,13 @@ export function decideOutcome(
   const s = ERA_SCHEDULES[rules.era];
   const failures = last && last.code !== 'OK' ? n : 0;
   const limiterWait = failures ? QUIET_MARGIN * limiterDelayMs(rules.era, failures) : 0;
-  const floor = witness.terminalConfirmed ? s.confirmedQuietFloorMs : s.quietFloorMs;
+  // No call at all is weaker evidence than calls that stopped: the first call waits on the controller and on the
+  // sidecar's first reconcile, which on a loaded CI machine (the matrix beside other e2e runs, 2 cores) came later
+  // than v1alpha2's 25 s floor, and a create cell read "never called".
+  const floor = Math.max(
+    witness.terminalConfirmed ? s.confirmedQuietFloorMs : s.quietFloorMs,
+    n === 0 ? NEVER_CALLED_QUIET_MS : 0,
+  );
   const neededQuiet = Math.max(limiterWait, floor, 2 * lastInterval);
   if (quietMs >= neededQuiet) {
     const what = n === 0 ? 'no call' : `${n} attempt(s), the last ${last?.code}`;

@@ -238,9 +238,11 @@ export class SlotObserver {
       attempts = fresh;
     }
     const settle = async () => {
-      slot.settled = { decision, observedMs, attempts, inspected };
       slot.phases?.mark('verdict');
+      // Scraped before the slot reads settled: a settled slot may be collected at once (finishGroup), and a
+      // scrape still in flight then was missing from its witnesses (seen in CI: no metrics rows for v1alpha2).
       slot.metricsAfter = await scrapeSidecarMetrics(slot);
+      slot.settled = { decision, observedMs, attempts, inspected };
     };
     if (final) return settle();
     // Decided early: settle when every expectation holds, or when one has failed for good. A missing Event or
