@@ -68,7 +68,7 @@ describe('matrix plan', () => {
       minAttempts: 3,
       stillRetrying: true,
     });
-    expect(expectationFor('retried', 'then-ok', 3)).toEqual({ outcome: 'bounded', attempts: 4 });
+    expect(expectationFor('retried', 'then-ok', 3)).toEqual({ outcome: 'bounded', attemptsUntilOk: 4 });
   });
 
   it('has 16 codes x 4 RPCs x 2 patterns, each with its trigger and a scoped rule', async () => {

@@ -5,6 +5,12 @@ import type { MatrixCell, Outcome, Rpc } from '../results/run-results.ts';
 export interface Expectation {
   outcome: Exclude<Outcome, 'unavailable'>;
   attempts?: number;
+  /**
+   * Exactly this many attempts up to and including the first OK, and no failed one after it. Calls after the first
+   * OK that are answered OK are reported, not counted against it: they are the success re-sent, not the error
+   * retried (v1alpha1 calls the driver again when its status write after a success fails).
+   */
+  attemptsUntilOk?: number;
   minAttempts?: number;
   maxAttempts?: number;
   within?: string;

@@ -4,7 +4,7 @@ import type { JournalTail } from '../../driver/journal-tail.ts';
 import type { RefusedEvent, ScenarioResult } from '../../results/run-results.ts';
 import { SCENARIO_PARAMETER } from '../../scenarios/scenario-loader.ts';
 import { classifyAttempts } from '../decide/outcome.ts';
-import { checkExpectation, describeExpectation, verdictOf } from '../decide/verdict.ts';
+import { checkExpectation, describeExpectation, resentAfterOk, verdictOf } from '../decide/verdict.ts';
 import { attemptsFor, type Slot } from '../scenario-slot.ts';
 import type { VariantHandle } from '../start/scenario-environment.ts';
 import { fleetOutcome, scaleProblems, scaleResultFor } from './scale-collector.ts';
@@ -140,11 +140,12 @@ export async function resultFor(
       `the sidecar restarted ${restartsInWindow - caused}x during the window because of other scenarios`,
     );
   const verdict = verdictOf(problems);
+  const resent = slot.spec.expect.attemptsUntilOk !== undefined ? resentAfterOk(attempts) : 0;
   const policy = slot.spec.declared
     ? {
         declared: policyClass(slot.spec.declared),
         conforms: verdict.verdict === 'pass',
-        evidence: `${attempts.length} attempt(s), ${outcome.outcome}${restartsInWindow ? `, sidecar restarted ${restartsInWindow}x` : ''}${problems.length ? `: ${problems.join('; ')}` : ''}${slot.spec.note ? `; ${slot.spec.note}` : ''}`,
+        evidence: `${attempts.length} attempt(s), ${outcome.outcome}${resent ? ` (the success re-sent ${resent}x after the first OK, each answered OK)` : ''}${restartsInWindow ? `, sidecar restarted ${restartsInWindow}x` : ''}${problems.length ? `: ${problems.join('; ')}` : ''}${slot.spec.note ? `; ${slot.spec.note}` : ''}`,
       }
     : undefined;
   return {

@@ -69,6 +69,11 @@ export function budgetOf(e: Expectation): number | undefined {
   return e.attempts ?? e.maxAttempts;
 }
 
+/** The most attempts an expectation declares by any measure: what a retrying loop must go beyond. */
+export function declaredAttempts(e: Expectation): number {
+  return Math.max(budgetOf(e) ?? 0, e.attemptsUntilOk ?? 0);
+}
+
 /**
  * Decides, from the journal alone (plus an optional witness), whether what the sidecar does with this scenario is
  * settled `elapsedMs` after its trigger, so the run need not wait out the window:

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Attempt } from '../../results/run-results.ts';
 import { classifyAttempts } from './outcome.ts';
-import { budgetExceeded, checkExpectation } from './verdict.ts';
+import { budgetExceeded, checkExpectation, resentAfterOk } from './verdict.ts';
 
 const at = (offsets: number[], code = 'InvalidArgument', last?: string): Attempt[] =>
   offsets.map((offsetMs, i) => ({
@@ -103,6 +103,30 @@ describe('checkExpectation', () => {
       objects: [],
     });
     expect(p).toContain('2 attempts within 60s, expected at least 3');
+  });
+
+  it('attemptsUntilOk: the first OK at attempt N, a success re-sent after it reported, a failure after it not allowed', () => {
+    const bounded = { outcome: 'bounded' as const, intervalsMs: [], stillRetryingAtEnd: false };
+    const check = (codes: string[]) =>
+      checkExpectation({
+        expect: { outcome: 'bounded', attemptsUntilOk: 4 },
+        outcome: bounded,
+        attempts: codes.map((code, i) => ({ seq: i + 1, wallTime: '', offsetMs: i * 100, code })),
+        events: [],
+        objects: [],
+      });
+    const u = 'Unknown';
+    expect(check([u, u, u, 'OK'])).toEqual([]);
+    // Seen under CI load on upstream v1alpha1: a fifth create, answered OK, after the status write conflicted.
+    expect(check([u, u, u, 'OK', 'OK'])).toEqual([]);
+    expect(
+      resentAfterOk([u, u, u, 'OK', 'OK'].map((code, i) => ({ seq: i, wallTime: '', offsetMs: i, code }))),
+    ).toBe(1);
+    expect(check([u, u, 'OK'])).toEqual(['the first OK at attempt 3, expected at attempt 4']);
+    expect(check([u, u, u, 'OK', u])).toEqual(['1 failed attempt(s) after the first OK (Unknown)']);
+    expect(check([u, u, u, u, u])).toEqual([
+      'no attempt answered OK in 5, expected the first OK at attempt 4',
+    ]);
   });
 
   it('a budget is exceeded only by more attempts than allowed', () => {

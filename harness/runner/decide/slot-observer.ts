@@ -9,7 +9,12 @@ import { deleteClaimsDue } from '../trigger/claim-deleter.ts';
 import { admitSetupWaves } from '../trigger/setup-waves.ts';
 import { advanceTriggers } from '../trigger/trigger-advancer.ts';
 import { classifyAttempts } from './outcome.ts';
-import { budgetOf, type DeciderRules, decideOutcome, type OutcomeWitness } from './outcome-decider.ts';
+import {
+  type DeciderRules,
+  decideOutcome,
+  declaredAttempts,
+  type OutcomeWitness,
+} from './outcome-decider.ts';
 import { checkExpectation, withoutLateEvidence, withoutWitnesses } from './verdict.ts';
 
 // Events and status arrive after the attempt that caused them; a decided slot re-reads them this often.
@@ -53,7 +58,7 @@ export class SlotObserver {
 
   /** Declares every slot of the run up front: the largest budget any expectation declares is part of each decision. */
   plan(all: Slot[]): void {
-    this.largestBudget = Math.max(0, ...all.map((s) => budgetOf(s.spec.expect) ?? 0));
+    this.largestBudget = Math.max(0, ...all.map((s) => declaredAttempts(s.spec.expect)));
   }
 
   /** Adds an environment whose slots have been applied. */

@@ -29,6 +29,8 @@ export interface VerdictInput {
 export function describeExpectation(e: Expectation): string {
   const parts: string[] = [e.outcome];
   if (e.attempts !== undefined) parts.push(`exactly ${e.attempts} attempt(s)`);
+  if (e.attemptsUntilOk !== undefined)
+    parts.push(`the first OK at attempt ${e.attemptsUntilOk}, no failure after it`);
   if (e.minAttempts !== undefined)
     parts.push(`>= ${e.minAttempts} attempts${e.within ? ` within ${e.within}` : ''}`);
   if (e.maxAttempts !== undefined) parts.push(`<= ${e.maxAttempts} attempts`);
@@ -54,6 +56,7 @@ export function checkExpectation(input: VerdictInput): string[] {
   if (e.attempts !== undefined && attempts.length !== e.attempts) {
     problems.push(`${attempts.length} attempts, expected exactly ${e.attempts}`);
   }
+  if (e.attemptsUntilOk !== undefined) problems.push(...untilOkProblems(attempts, e.attemptsUntilOk));
   if (e.minAttempts !== undefined) {
     const withinMs = e.within ? (parseDuration(e.within) as number) : Number.POSITIVE_INFINITY;
     const n = attempts.filter((a) => a.offsetMs <= withinMs).length;
@@ -126,6 +129,26 @@ function bucketProblems(e: Expectation, b: BucketLedger | undefined): string[] {
       `${b.createCallsPerClaimMax} DriverCreateBucket calls for one claim, expected at most ${e.createCallsPerClaim.max}`,
     );
   return problems;
+}
+
+function untilOkProblems(attempts: readonly Attempt[], n: number): string[] {
+  const firstOk = attempts.findIndex((a) => a.code === 'OK');
+  if (firstOk < 0)
+    return [`no attempt answered OK in ${attempts.length}, expected the first OK at attempt ${n}`];
+  const problems =
+    firstOk + 1 === n ? [] : [`the first OK at attempt ${firstOk + 1}, expected at attempt ${n}`];
+  const failedAfter = attempts.slice(firstOk + 1).filter((a) => a.code !== 'OK');
+  if (failedAfter.length)
+    problems.push(
+      `${failedAfter.length} failed attempt(s) after the first OK (${[...new Set(failedAfter.map((a) => a.code))].join(', ')})`,
+    );
+  return problems;
+}
+
+/** Calls after the first OK, each answered OK: the success re-sent, worth saying in the evidence. */
+export function resentAfterOk(attempts: readonly Attempt[]): number {
+  const firstOk = attempts.findIndex((a) => a.code === 'OK');
+  return firstOk < 0 ? 0 : attempts.slice(firstOk + 1).filter((a) => a.code === 'OK').length;
 }
 
 /** Maps problems to the verdict and its reason. */
