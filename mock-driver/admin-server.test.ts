@@ -1,7 +1,7 @@
 import { statSync } from 'node:fs';
 import { request } from 'node:http';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { requests, startTestDriver } from './test-driver.ts';
 
 async function http(base: string, method: string, path: string, body?: string) {
@@ -96,9 +96,11 @@ describe('admin HTTP API', () => {
   });
 
   it('can listen on a unix socket only its owner may use', async () => {
-    const { mkdtempSync } = await import('node:fs');
+    const { mkdtempSync, rmSync } = await import('node:fs');
     const { tmpdir } = await import('node:os');
-    const socket = join(mkdtempSync(join(tmpdir(), 'cosi-admin-')), 'admin.sock');
+    const dir = mkdtempSync(join(tmpdir(), 'cosi-admin-'));
+    onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
+    const socket = join(dir, 'admin.sock');
     await using t = await startTestDriver('rules: []', { admin: `unix:${socket}` });
     expect(t.driver.adminUrl).toBe(`unix:${socket}`);
     expect(statSync(socket).mode & 0o777).toBe(0o600);

@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -12,9 +12,13 @@ import { requests } from './test-driver.ts';
 const MAIN = fileURLToPath(new URL('./main.ts', import.meta.url));
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const children: ResultPromise[] = [];
+const dirs: string[] = [];
 
-afterEach(() => {
-  for (const child of children.splice(0)) child.kill('SIGKILL');
+afterEach(async () => {
+  const killed = children.splice(0);
+  for (const child of killed) child.kill('SIGKILL');
+  await Promise.allSettled(killed);
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
 });
 
 function spawnDriver(args: string[]) {
@@ -49,6 +53,7 @@ function firstLine(child: ResultPromise): Promise<Listening> {
 
 function setup(rules = 'rules: []\n') {
   const dir = mkdtempSync(join(tmpdir(), 'cosi-chaos-cli-'));
+  dirs.push(dir);
   const rulesFile = join(dir, 'rules.yaml');
   writeFileSync(rulesFile, rules);
   return { dir, rulesFile, socket: join(dir, 'cosi.sock'), journal: join(dir, 'journal.jsonl') };

@@ -1,7 +1,7 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { RPC_NAMES } from './call-context.ts';
 import { COSI_ERAS } from './cosi-protos.ts';
 import { GRPC_CODE_NAMES } from './grpc-code-names.ts';
@@ -9,6 +9,7 @@ import { loadRuleFile, RULES_SCHEMA_PATH } from './rule-file.ts';
 import { RuleFileError } from './rule-file-error.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'cosi-chaos-rules-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 function write(name: string, text: string): string {
   const file = join(dir, name);

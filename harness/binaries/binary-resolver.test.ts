@@ -1,7 +1,7 @@
-import { chmodSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { resolveBinary } from './binary-resolver.ts';
 import { cachedBinaryPath } from './cache-dir.ts';
 
@@ -15,6 +15,7 @@ function exe(dir: string, name: string): string {
 
 describe('resolveBinary', () => {
   const root = mkdtempSync(join(tmpdir(), 'resolver-'));
+  afterAll(() => rmSync(root, { recursive: true, force: true }));
   const cache = join(root, 'cache');
   const assets = join(root, 'assets');
   const testAsset = exe(join(root, 'ta'), 'my-etcd');

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { chmod, mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { ExecaCommandRunner } from '../../harness/backends/command-runner.ts';
@@ -90,6 +90,8 @@ export interface FakeTools {
   commands(): Promise<RecordedCommand[]>;
   /** Forget recorded calls. */
   reset(): Promise<void>;
+  /** Removes the fakes' directory. */
+  remove(): Promise<void>;
 }
 
 /** The kubectl on PATH before the fakes (kustomize rendering stays real). */
@@ -128,5 +130,6 @@ export async function createFakeTools(): Promise<FakeTools> {
         .filter(Boolean)
         .map((l) => JSON.parse(l) as RecordedCommand),
     reset: () => writeFile(log, ''),
+    remove: () => rm(dir, { recursive: true, force: true }),
   };
 }

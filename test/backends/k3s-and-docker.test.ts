@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { detectDocker, needsDocker } from '../../harness/backends/docker-availability.ts';
 import { K3sTestcontainersBackend } from '../../harness/backends/k3s-testcontainers-backend.ts';
 import { buildControllerImage, buildMockDriverImage, buildSidecarImage } from '../../harness/backends/release-images.ts';
@@ -15,6 +15,8 @@ let workDir: string;
 beforeAll(async () => {
   tools = await createFakeTools();
 });
+
+afterAll(() => tools.remove());
 
 afterEach(async () => {
   await tools.reset();
