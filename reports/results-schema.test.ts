@@ -124,6 +124,8 @@ const objectStatus: KeyKinds<ObjectStatus> = {
   name: 'required',
   namespace: 'optional',
   status: 'required',
+  deletionTimestamp: 'optional',
+  finalizers: 'optional',
 };
 const matrixCell: KeyKinds<MatrixCell> = { code: 'required', rpc: 'required', pattern: 'required' };
 const policyCheck: KeyKinds<PolicyCheck> = {

@@ -82,6 +82,10 @@ export interface ObjectStatus {
   namespace?: string;
   /** The object's status as read at the end of the window (free-form, as the API returned it). */
   status: Record<string, unknown>;
+  /** Set when the object was being deleted at the end of the window. */
+  deletionTimestamp?: string;
+  /** Its finalizers then, when it was being deleted (what holds it). */
+  finalizers?: string[];
 }
 
 /** One cell of the error-code matrix (only for matrix runs). */

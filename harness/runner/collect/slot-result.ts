@@ -7,6 +7,7 @@ import { classifyAttempts } from '../decide/outcome.ts';
 import { checkExpectation, describeExpectation, resentAfterOk, verdictOf } from '../decide/verdict.ts';
 import { attemptsFor, type Slot } from '../scenario-slot.ts';
 import type { VariantHandle } from '../start/scenario-environment.ts';
+import { lostTriggerProblems } from './lost-trigger.ts';
 import { fleetOutcome, scaleProblems, scaleResultFor } from './scale-collector.ts';
 import { slotLedger } from './slot-ledger.ts';
 import { witnessTableFor } from './witness-collector.ts';
@@ -133,6 +134,9 @@ export async function resultFor(
     buckets: ledger.buckets,
   });
   problems.push(...ledger.problems);
+  // A deletion that reached no call: say whether it was lost before the sidecar (upstream) or by the sidecar.
+  if (outcome.outcome === 'never-called' && slot.spec.expect.outcome !== 'never-called')
+    problems.push(...lostTriggerProblems(slot.scenario.trigger, objects));
   if (scaleError) problems.push(scaleError);
   if (scale) problems.push(...scaleProblems(scale, slot.spec.expect.witnessesAgree === true));
   if (restartsInWindow > caused)

@@ -175,6 +175,38 @@ export abstract class ScenarioEnvironment implements ObjectTarget {
     return obj ? (obj.status ?? {}) : undefined;
   }
 
+  /** An object's status, and whether it is being deleted and what holds it (for the result). */
+  private async readObject(
+    kind: string,
+    plural: string,
+    name: string,
+    namespace?: string,
+  ): Promise<ObjectStatus | undefined> {
+    const read = namespace
+      ? this.api().getNamespacedCustomObject({ group: GROUP, version: this.V, namespace, plural, name })
+      : this.api().getClusterCustomObject({ group: GROUP, version: this.V, plural, name });
+    const obj = (await read.catch(() => undefined)) as
+      | {
+          status?: Record<string, unknown>;
+          metadata?: { deletionTimestamp?: string | Date; finalizers?: string[] };
+        }
+      | undefined;
+    if (!obj) return undefined;
+    const deleting = obj.metadata?.deletionTimestamp;
+    return {
+      kind,
+      name,
+      ...(namespace ? { namespace } : {}),
+      status: obj.status ?? {},
+      ...(deleting
+        ? {
+            deletionTimestamp: deleting instanceof Date ? deleting.toISOString() : String(deleting),
+            finalizers: obj.metadata?.finalizers ?? [],
+          }
+        : {}),
+    };
+  }
+
   /** One read of every claim, Bucket and access: which claims are set up and which accesses granted, by name. */
   async readiness(): Promise<Readiness> {
     type Item = CosiItem & { metadata: { namespace?: string } };
@@ -261,18 +293,18 @@ export abstract class ScenarioEnvironment implements ObjectTarget {
     const ns = s.bucketClaim.namespace;
     const objects: ObjectStatus[] = [];
     const names = [n.claimName];
-    const claim = await this.readStatus('bucketclaims', n.claimName, ns);
-    if (claim) objects.push({ kind: 'BucketClaim', name: n.claimName, namespace: ns, status: claim });
-    const bucketName = claim ? this.objects.boundBucketName(claim) : undefined;
+    const claim = await this.readObject('BucketClaim', 'bucketclaims', n.claimName, ns);
+    if (claim) objects.push(claim);
+    const bucketName = claim ? this.objects.boundBucketName(claim.status) : undefined;
     if (bucketName) {
       names.push(bucketName);
-      const bucket = await this.readStatus('buckets', bucketName);
-      if (bucket) objects.push({ kind: 'Bucket', name: bucketName, status: bucket });
+      const bucket = await this.readObject('Bucket', 'buckets', bucketName);
+      if (bucket) objects.push(bucket);
     }
     if (n.accessName) {
       names.push(n.accessName);
-      const ba = await this.readStatus('bucketaccesses', n.accessName, ns);
-      if (ba) objects.push({ kind: 'BucketAccess', name: n.accessName, namespace: ns, status: ba });
+      const ba = await this.readObject('BucketAccess', 'bucketaccesses', n.accessName, ns);
+      if (ba) objects.push(ba);
     }
     const core = timedApiClient(this.kubeConfig(), CoreV1Api);
     const events: EventSummary[] = [];
