@@ -3,10 +3,12 @@ import {
   ClusterSidecarError,
   CommandError,
   InvalidScenariosError,
+  NoStackError,
   PatchError,
   PolicyError,
   ProcessStartError,
   ScenarioError,
+  StackRulesError,
   ToolUnavailableError,
 } from '../harness/index.ts';
 import { ResultsFileError } from '../reports/index.ts';
@@ -27,7 +29,9 @@ export function exitCodeFor(e: unknown): { code: number; message: string } {
     e instanceof InvalidScenariosError ||
     e instanceof UsageError ||
     e instanceof PatchError ||
-    e instanceof PolicyError
+    e instanceof PolicyError ||
+    e instanceof NoStackError ||
+    e instanceof StackRulesError
   )
     return { code: EXIT.badInput, message: e.message };
   if (

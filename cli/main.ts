@@ -10,6 +10,7 @@ import { matrixCommand } from './matrix-command.ts';
 import { compareCommand, mergeCommand, reportCommand } from './report-command.ts';
 import { runCommand } from './run-command.ts';
 import { sweepCommand } from './sweep-command.ts';
+import { DEFAULT_STACK_DIR, upCommand } from './up-command.ts';
 
 // Output piped into `head` and closed early is not an error.
 process.stdout.on('error', (e: NodeJS.ErrnoException) => {
@@ -63,6 +64,21 @@ async function main(argv: string[]): Promise<number> {
     });
 
   const collect = (v: string, prev: string[] = []) => [...prev, v];
+  program
+    .command('up')
+    .description('start a COSI stack that stays up (kubectl, attached runs, watch, other test tools) until Ctrl-C')
+    .option(
+      '--sidecar <variant|era|path>',
+      'v1alpha1, v1alpha2, a variant name, or a sidecar binary (repeatable; default every built-in variant)',
+      collect,
+    )
+    .option('--era <era>', 'with --sidecar PATH: the COSI API era of that binary (v1alpha1 or v1alpha2)')
+    .option('--rules <file>', "initial rules for every driver (copied to the stack's rules file)")
+    .option('--dir <dir>', 'state file, rules file and logs of the stack', DEFAULT_STACK_DIR)
+    .action(async (flags) => {
+      code = await upCommand(flags, out);
+    });
+
   program
     .command('images')
     .description(

@@ -57,3 +57,12 @@ export {
   sameApi,
   selectVariants,
 } from './variants/sidecar-variants.ts';
+export { exploreClassNames, LiveStack, planeKeyOf } from './stack/live-stack.ts';
+export { addRunRules, removeRunRules, StackRulesError } from './stack/stack-rules.ts';
+export {
+  NoStackError,
+  readStackState,
+  type LiveStackPlane,
+  type StackState,
+  type LiveStackVariant,
+} from './stack/stack-state.ts';
