@@ -66,7 +66,9 @@ async function main(argv: string[]): Promise<number> {
   const collect = (v: string, prev: string[] = []) => [...prev, v];
   program
     .command('up')
-    .description('start a COSI stack that stays up (kubectl, attached runs, watch, other test tools) until Ctrl-C')
+    .description(
+      'start a COSI stack that stays up (kubectl, attached runs, watch, other test tools) until Ctrl-C',
+    )
     .option(
       '--sidecar <variant|era|path>',
       'v1alpha1, v1alpha2, a variant name, or a sidecar binary (repeatable; default every built-in variant)',

@@ -50,6 +50,15 @@ export {
   loadScenarios,
 } from './scenarios/scenario-loader.ts';
 export type { Scenario } from './scenarios/scenario-types.ts';
+export { exploreClassNames, LiveStack, planeKeyOf } from './stack/live-stack.ts';
+export { addRunRules, removeRunRules, StackRulesError } from './stack/stack-rules.ts';
+export {
+  type LiveStackPlane,
+  type LiveStackVariant,
+  NoStackError,
+  readStackState,
+  type StackState,
+} from './stack/stack-state.ts';
 export {
   BUILTIN_VARIANTS,
   eraDefaults,
@@ -57,12 +66,3 @@ export {
   sameApi,
   selectVariants,
 } from './variants/sidecar-variants.ts';
-export { exploreClassNames, LiveStack, planeKeyOf } from './stack/live-stack.ts';
-export { addRunRules, removeRunRules, StackRulesError } from './stack/stack-rules.ts';
-export {
-  NoStackError,
-  readStackState,
-  type LiveStackPlane,
-  type StackState,
-  type LiveStackVariant,
-} from './stack/stack-state.ts';

@@ -12,9 +12,9 @@ import { driverNameFor } from '../runner/start/object-names.ts';
 import type { SidecarVariant } from '../variants/sidecar-variants.ts';
 import { composeStackRules } from './stack-rules.ts';
 import {
+  type LiveStackPlane,
   STACK_RULES_FILE,
   STACK_STATE_FILE,
-  type LiveStackPlane,
   type StackState,
   writeStackState,
 } from './stack-state.ts';
@@ -89,7 +89,10 @@ export class LiveStack {
         }),
       );
       const rulesFile = join(dir, STACK_RULES_FILE);
-      await writeFile(rulesFile, opts.rulesText ?? '# rules for every driver of the stack (see README)\nrules: []\n');
+      await writeFile(
+        rulesFile,
+        opts.rulesText ?? '# rules for every driver of the stack (see README)\nrules: []\n',
+      );
       const state: StackState = {
         pid: process.pid,
         startedAt: new Date().toISOString(),

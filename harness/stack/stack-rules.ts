@@ -40,7 +40,9 @@ export async function composeStackRules(state: StackState): Promise<void> {
   await withDirLock(join(state.dir, LOCK), async () => {
     const user = await userRules(state.rulesFile);
     const runDir = join(state.dir, RUNS_DIR);
-    const files = (await readdir(runDir).catch(() => [] as string[])).filter((f) => f.endsWith('.json')).sort();
+    const files = (await readdir(runDir).catch(() => [] as string[]))
+      .filter((f) => f.endsWith('.json'))
+      .sort();
     const runs: RulesByVariant[] = [];
     for (const f of files) {
       const text = await readFile(join(runDir, f), 'utf8').catch(() => undefined);
