@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { Metadata } from '@grpc/grpc-js';
 import { bucketKey, type CallContext, type RpcName } from './call-context.ts';
 import type { CallCounter } from './call-counter.ts';
 import type { CallJournal, JournalRecord } from './call-journal.ts';
@@ -12,6 +13,7 @@ import type { ErrorInfoDetail } from './rpc-status-details.ts';
 import { selectRule } from './rule-set.ts';
 import type { RuleSet } from './rule-types.ts';
 import { sendableStatusMessage } from './status-message-limit.ts';
+import type { ForwardedCall, UpstreamDriver } from './upstream-driver.ts';
 
 // What the transport can tell about and do to one call.
 export interface CallTransport {
@@ -19,12 +21,18 @@ export interface CallTransport {
   onCancel(listener: (code: 'DeadlineExceeded' | 'Canceled') => void): void;
   // Destroys the client's connection; false when the transport cannot.
   dropConnection(): boolean;
+  // The call as received, for forwarding to a real driver (interposer mode); absent where nothing can be forwarded.
+  forwardable?: ForwardedCall;
+  // Decodes the real driver's response bytes for this method (to learn the bucket id a create returned).
+  decodeResponse?: (bytes: Buffer) => object;
 }
 
 // What the transport should send; 'none' means nothing (the call was abandoned, dropped or crashed).
 export type CallOutcome =
   | { kind: 'response'; response: object }
-  | { kind: 'error'; code: GrpcCodeName; message: string; details: ErrorInfoDetail[] }
+  | { kind: 'error'; code: GrpcCodeName; message: string; details: ErrorInfoDetail[]; metadata?: Metadata }
+  // The real driver's response bytes, sent on as they came.
+  | { kind: 'raw'; bytes: Buffer }
   | { kind: 'none' };
 
 export interface DispatcherDependencies {
@@ -34,6 +42,8 @@ export interface DispatcherDependencies {
   backend: ObjectStoreBackend;
   metrics: DriverMetrics;
   rules: () => RuleSet;
+  // Interposer mode: calls no rule answers go to this real driver instead of the in-memory object store.
+  upstream?: UpstreamDriver;
   // Called after the crashing call (and every call in flight) is journaled; dropCaller cuts that call's connection.
   onCrash: (exitCode: number, dropCaller: () => void) => void;
 }
@@ -165,8 +175,11 @@ export class CallDispatcher {
         }
         return this.answerFromBackend(flight, method, request, described.backend, true);
       }
-      case 'ok':
       case 'backend':
+        if (this.deps.upstream && transport.forwardable)
+          return this.forwardToUpstream(flight, this.deps.upstream, transport, cancelled);
+        return this.answerFromBackend(flight, method, request, described.backend, false);
+      case 'ok':
         return this.answerFromBackend(flight, method, request, described.backend, terminal.kind === 'ok');
       case 'hang':
         return abandon(await cancelled);
@@ -209,6 +222,44 @@ export class CallDispatcher {
     return { kind: 'response', response };
   }
 
+  private async forwardToUpstream(
+    flight: InFlight,
+    upstream: UpstreamDriver,
+    transport: CallTransport,
+    cancelled: Promise<'DeadlineExceeded' | 'Canceled'>,
+  ): Promise<CallOutcome> {
+    const forwardable = transport.forwardable as ForwardedCall;
+    flight.record.answeredBy = 'driver';
+    let callerGaveUp: 'DeadlineExceeded' | 'Canceled' | undefined;
+    const answer = await upstream.forward(forwardable, (cancel) =>
+      cancelled.then((code) => {
+        callerGaveUp = code;
+        cancel();
+      }),
+    );
+    flight.record.driverLatencyMs = answer.latencyMs;
+    if (answer.kind === 'error') {
+      // Our own cancel of the forwarded call (the caller's deadline passed first) reads Canceled: say why.
+      const code = answer.code === 'Canceled' && callerGaveUp ? callerGaveUp : answer.code;
+      const message = sendableStatusMessage(answer.message);
+      this.finish(flight, code, message);
+      return { kind: 'error', code, message, details: [], metadata: answer.metadata };
+    }
+    if (flight.record.rpc === 'create' && transport.decodeResponse) {
+      // The driver picks bucket ids; learning them lets later delete/grant/revoke calls be matched by bucket name.
+      const bucketId = bucketIdOf(transport.decodeResponse(answer.bytes));
+      if (bucketId && flight.record.bucketName) {
+        flight.record.bucketId = bucketId;
+        this.deps.backend.learn(bucketId, {
+          bucketName: flight.record.bucketName,
+          parameters: flight.record.parameters,
+        });
+      }
+    }
+    this.finish(flight, 'OK');
+    return { kind: 'raw', bytes: answer.bytes };
+  }
+
   private crash(flight: InFlight, exitCode: number, dropCaller: () => void): void {
     this.finish(flight, 'Crashed', `driver crashed by rule with exit code ${exitCode}`);
     for (const other of [...this.inFlight]) {
@@ -220,6 +271,7 @@ export class CallDispatcher {
 
   private finish(flight: InFlight, code: JournalRecord['code'], message?: string): void {
     if (flight.done) return;
+    if (this.deps.upstream && flight.record.answeredBy === undefined) flight.record.answeredBy = 'rule';
     flight.done = true;
     this.inFlight.delete(flight);
     this.record({ ...flight.record, code, ...(message ? { message } : {}) }, flight.startedMs);
@@ -233,4 +285,10 @@ export class CallDispatcher {
     });
     this.deps.metrics.observe(entry);
   }
+}
+
+// v1alpha1 answers bucket_id; v1alpha2 answers bucket_id too (DriverCreateBucketResponse.bucket_id).
+function bucketIdOf(response: object): string | undefined {
+  const id = (response as { bucket_id?: unknown }).bucket_id;
+  return typeof id === 'string' && id !== '' ? id : undefined;
 }

@@ -33,6 +33,10 @@ export interface JournalEntry {
   // Request size in bytes, on calls refused for their bytes (decodeError, or over the size limit when known).
   size?: number;
   latencyMs: number;
+  // Interposer mode only: who answered, a rule or the real driver (code and message are then the driver's own).
+  answeredBy?: 'rule' | 'driver';
+  // Interposer mode: how long the real driver took, as the interposer saw it.
+  driverLatencyMs?: number;
 }
 
 export type JournalRecord = Omit<JournalEntry, 'seq' | 'wallTime' | 'monoMs'>;

@@ -13,6 +13,7 @@ export const EXIT_USAGE = 2;
 
 interface DriverFlags {
   socket: string;
+  upstream?: string;
   name: string;
   rules: string;
   journal?: string;
@@ -20,6 +21,9 @@ interface DriverFlags {
   tcp?: string;
   exitOnStdinEof?: boolean;
 }
+
+// What grpc-js can dial: a unix socket (unix:/p or unix:///p) or a TCP HOST:PORT.
+const UPSTREAM_ADDRESS = /^(unix:\/{0,2}\/\S+|(\[[^\]]+\]|[^:\s/]+):\d{1,5})$/;
 
 // `cosi-chaos driver ...`: runs the mock driver until SIGTERM/SIGINT (or stdin EOF with --exit-on-stdin-eof).
 // Prints one JSON line {"event":"listening",...} on stdout once both listeners are up; errors go to stderr.
@@ -39,6 +43,10 @@ export async function runDriverCommand(argv: string[]): Promise<number> {
       ),
     )
     .option('--tcp <host:port>', 'also serve gRPC on this TCP address')
+    .option(
+      '--upstream <address>',
+      'interpose in front of a real COSI driver (unix:///path.sock or HOST:PORT): calls no rule answers go to it',
+    )
     .option('--exit-on-stdin-eof', 'exit when stdin closes (the parent process died)')
     .exitOverride()
     .configureOutput({
@@ -66,6 +74,11 @@ export async function runDriverCommand(argv: string[]): Promise<number> {
     if (flags.tcp !== undefined && !/^(\[[^\]]+\]|[^:\s]+):\d{1,5}$/.test(flags.tcp)) {
       throw new Error(`--tcp ${JSON.stringify(flags.tcp)}: expected HOST:PORT, e.g. 127.0.0.1:7070`);
     }
+    if (flags.upstream !== undefined && !UPSTREAM_ADDRESS.test(flags.upstream)) {
+      throw new Error(
+        `--upstream ${JSON.stringify(flags.upstream)}: expected unix:///path/to/driver.sock or HOST:PORT`,
+      );
+    }
   } catch (error) {
     process.stderr.write(`cosi-chaos driver: ${(error as Error).message}\n`);
     return EXIT_USAGE;
@@ -90,6 +103,7 @@ export async function runDriverCommand(argv: string[]): Promise<number> {
       admin: flags.admin,
       ...(flags.tcp !== undefined ? { tcp: flags.tcp } : {}),
       onCrash: 'exit-process',
+      ...(flags.upstream !== undefined ? { upstream: flags.upstream } : {}),
     });
   } catch (error) {
     process.stderr.write(`cosi-chaos driver: ${(error as Error).message}\n`);

@@ -93,11 +93,14 @@ export async function startGrpcDriverServer(
           sendError(callback, refused.code, refused.message, []);
           return;
         }
-        dispatcher.dispatch(adapter, methodName, request, transportFor(call)).then(
+        const definition = services[method.service][methodName];
+        const transport = transportFor(call, definition);
+        dispatcher.dispatch(adapter, methodName, request, transport).then(
           (outcome) => {
             if (outcome.kind === 'response') callback(null, outcome.response);
+            else if (outcome.kind === 'raw') callback(null, outcome.bytes);
             else if (outcome.kind === 'error')
-              sendError(callback, outcome.code, outcome.message, outcome.details);
+              sendError(callback, outcome.code, outcome.message, outcome.details, outcome.metadata);
           },
           (error: unknown) => sendError(callback, 'Internal', String(error), []),
         );
@@ -122,12 +125,18 @@ export async function startGrpcDriverServer(
 }
 
 // Handlers get the request bytes as sent: decoding them ourselves (strictly) lets a bad request be answered
-// InvalidArgument and journaled, where grpc-js would answer Internal on its own.
+// InvalidArgument and journaled, where grpc-js would answer Internal on its own. A response that is already bytes
+// (a real driver's, in interposer mode) goes out as it came.
 function rawRequests(service: ServiceDefinition): ServiceDefinition {
   return Object.fromEntries(
     Object.entries(service).map(([name, definition]) => [
       name,
-      { ...definition, requestDeserialize: (bytes: Buffer) => bytes },
+      {
+        ...definition,
+        requestDeserialize: (bytes: Buffer) => bytes,
+        responseSerialize: (value: object) =>
+          Buffer.isBuffer(value) ? value : definition.responseSerialize(value),
+      },
     ]),
   ) as ServiceDefinition;
 }
@@ -137,10 +146,12 @@ function sendError(
   name: GrpcCodeName,
   message: string,
   details: ErrorInfoDetail[],
+  // A real driver's trailers (its own status details among them), passed on instead of ours.
+  passedOn?: Metadata,
 ): void {
-  const metadata = new Metadata();
+  const metadata = passedOn ?? new Metadata();
   const code = grpcCodeNumber(name);
-  metadata.set('grpc-status-details-bin', encodeRpcStatus(code, message, details));
+  if (!passedOn) metadata.set('grpc-status-details-bin', encodeRpcStatus(code, message, details));
   callback({ code, details: message, metadata });
 }
 
@@ -185,8 +196,22 @@ function channelzCallsStarted(server: Server): number {
   return started;
 }
 
-function transportFor(call: ServerUnaryCall<Buffer, object>): CallTransport {
+function transportFor(
+  call: ServerUnaryCall<Buffer, object>,
+  definition: ServiceDefinition[string] | undefined,
+): CallTransport {
   return {
+    ...(definition
+      ? {
+          forwardable: {
+            path: definition.path,
+            bytes: call.request,
+            metadata: call.metadata,
+            deadline: call.getDeadline(),
+          },
+          decodeResponse: (bytes: Buffer) => definition.responseDeserialize(bytes) as object,
+        }
+      : {}),
     onCancel(listener) {
       const fire = () => listener(deadlinePassed(call.getDeadline()) ? 'DeadlineExceeded' : 'Canceled');
       if (call.cancelled) fire();

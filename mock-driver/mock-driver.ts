@@ -10,6 +10,7 @@ import { type GrpcDriverServer, startGrpcDriverServer } from './grpc-driver-serv
 import { ObjectStoreBackend, type StoredBucket } from './object-store-backend.ts';
 import { parseRules } from './rule-file.ts';
 import type { RuleSet } from './rule-types.ts';
+import { UpstreamDriver } from './upstream-driver.ts';
 
 export interface MockDriverOptions {
   // Unix socket the sidecar dials; a stale file from a dead driver is replaced.
@@ -28,6 +29,9 @@ export interface MockDriverOptions {
   // 'exit-process': process.exit(exitCode) right after the journal is written (what the CLI uses).
   onCrash?: 'stop-server' | 'exit-process';
   clock?: JournalClock;
+  // Interposer mode: a real COSI driver's gRPC address (unix:///path.sock, or host:port); calls no rule
+  // answers are forwarded to it with their metadata and deadline, and its answers journaled as the driver's.
+  upstream?: string;
 }
 
 export interface MockDriverHandle {
@@ -75,6 +79,7 @@ export async function startMockDriver(options: MockDriverOptions): Promise<MockD
   };
   applySeeds(ruleSet);
 
+  const upstream = options.upstream ? new UpstreamDriver(options.upstream) : undefined;
   let grpc: GrpcDriverServer | undefined;
   let admin: AdminServer | undefined;
   let resolveStopped: () => void = () => {};
@@ -91,6 +96,7 @@ export async function startMockDriver(options: MockDriverOptions): Promise<MockD
       for (let i = 0; i < 50 && dispatcher.pending > 0; i++)
         await new Promise((resolve) => setTimeout(resolve, 2));
       journal.close();
+      upstream?.close();
       resolveStopped();
       if (errors.length > 0) throw new AggregateError(errors, 'mock driver did not stop cleanly');
     })();
@@ -104,6 +110,7 @@ export async function startMockDriver(options: MockDriverOptions): Promise<MockD
     backend,
     metrics,
     rules: () => ruleSet,
+    ...(upstream ? { upstream } : {}),
     onCrash: (exitCode, dropCaller) => {
       if (options.onCrash === 'exit-process') process.exit(exitCode);
       // In-process crashes must look like a dead peer (Unavailable), not a polite shutdown (Canceled).
