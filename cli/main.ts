@@ -9,8 +9,9 @@ import { manifestsCommand } from './manifests-command.ts';
 import { matrixCommand } from './matrix-command.ts';
 import { compareCommand, mergeCommand, reportCommand } from './report-command.ts';
 import { runCommand } from './run-command.ts';
+import { DEFAULT_STACK_DIR } from './stack-dir.ts';
 import { sweepCommand } from './sweep-command.ts';
-import { DEFAULT_STACK_DIR, upCommand } from './up-command.ts';
+import { upCommand } from './up-command.ts';
 
 // Output piped into `head` and closed early is not an error.
 process.stdout.on('error', (e: NodeJS.ErrnoException) => {
@@ -43,6 +44,7 @@ async function main(argv: string[]): Promise<number> {
     )
     .option('--out <dir>', 'results and logs directory', 'results')
     .option('--strict', 'count skipped (unavailable) variants as failures')
+    .option('--attach [dir]', `run inside the stack of \`cosi-chaos up\` (default ${DEFAULT_STACK_DIR})`)
     .addOption(
       new Option('--backend <backend>', 'where the cluster runs').choices(RUN_BACKENDS).default('local'),
     )

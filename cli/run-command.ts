@@ -1,19 +1,23 @@
 import { join, resolve } from 'node:path';
-import type { RunProgress, Scenario } from '../harness/index.ts';
+import type { LoadError, RunProgress, Scenario, StackState } from '../harness/index.ts';
 import {
+  attachRun,
   BUILTIN_VARIANTS,
   discoverScenarioFiles,
   eraDefaults,
   isExecutable,
   loadScenarios,
+  notAttachable,
   parseDuration,
+  readStackState,
   type SidecarVariant,
   selectVariants,
 } from '../harness/index.ts';
 import { type BackendFlags, backendFromFlags } from './backend-option.ts';
 import { EXIT, UsageError } from './exit-codes.ts';
 import { renderResultTable } from './result-table.ts';
-import { executeSuite } from './run-lifecycle.ts';
+import { executeSuite, type SuiteOutcome } from './run-lifecycle.ts';
+import { DEFAULT_STACK_DIR } from './stack-dir.ts';
 
 export interface RunFlags extends BackendFlags {
   sidecar?: string;
@@ -22,6 +26,8 @@ export interface RunFlags extends BackendFlags {
   full?: boolean;
   out: string;
   strict?: boolean;
+  /** Run inside the stack `cosi-chaos up` keeps in this folder (true: the default folder). */
+  attach?: string | boolean;
 }
 
 /** Turns --sidecar into the variants to run; a path becomes a variant named "custom". */
@@ -85,6 +91,21 @@ export async function runCommand(
     throw new UsageError(`no scenario lists a variant selected by --sidecar ${flags.sidecar}`);
 
   const outDir = resolve(flags.out);
+  if (flags.attach !== undefined && flags.attach !== false) {
+    if (flags.backend && flags.backend !== 'local')
+      throw new UsageError(
+        `--attach runs in the stack of \`cosi-chaos up\`: drop --backend ${flags.backend}`,
+      );
+    const dir = typeof flags.attach === 'string' ? flags.attach : DEFAULT_STACK_DIR;
+    return attachedRun(await readStackState(dir), scenarios, variants, loadErrors, {
+      windowMs,
+      full: flags.full === true,
+      outDir,
+      strict: flags.strict === true,
+      log,
+      progress,
+    });
+  }
   const run = await executeSuite(log, {
     scenarios,
     loadErrors,
@@ -96,6 +117,16 @@ export async function runCommand(
     ...backend.suite,
     backend: backend.backend,
   });
+  return concludeRun(run, outDir, flags.strict === true, log);
+}
+
+/** Prints the table and where the reports are; the exit code from the verdicts. */
+function concludeRun(
+  run: SuiteOutcome,
+  outDir: string,
+  strict: boolean,
+  log: (line: string) => void,
+): number {
   const { results, resultsFile } = run;
   log(renderResultTable(results));
   log(
@@ -108,6 +139,57 @@ export async function runCommand(
   if (nothingChecked) log('no expectation could be checked: every selected variant was unavailable');
   const failed =
     nothingChecked ||
-    results.scenarios.some((r) => r.verdict === 'fail' || (flags.strict && r.verdict === 'skipped'));
+    results.scenarios.some((r) => r.verdict === 'fail' || (strict && r.verdict === 'skipped'));
   return failed ? EXIT.expectationFailed : EXIT.ok;
+}
+
+/**
+ * `run --attach`: the same suite, results and verdicts, inside a running stack: no control plane is started; the
+ * run's rules and objects are its own (attachRun) and are removed when it ends, whatever way it ends.
+ */
+async function attachedRun(
+  state: StackState,
+  scenarios: Scenario[],
+  selected: SidecarVariant[],
+  loadErrors: LoadError[],
+  o: {
+    windowMs?: number;
+    full: boolean;
+    outDir: string;
+    strict: boolean;
+    log: (line: string) => void;
+    progress: RunProgress;
+  },
+): Promise<number> {
+  const problems = scenarios.flatMap((s) => {
+    const why = notAttachable(s, state);
+    return why ? [`${s.file}: ${s.name}: ${why}; run it without --attach`] : [];
+  });
+  if (problems.length) throw new UsageError(problems.join('\n'));
+  const running = new Set(state.planes.flatMap((p) => p.variants.map((v) => v.name)));
+  const variants = selected.filter((v) => running.has(v.name));
+  const missing = selected.filter((v) => !running.has(v.name)).map((v) => v.name);
+  if (!variants.length)
+    throw new UsageError(`the stack in ${state.dir} runs none of ${missing.join(', ')}: start it with those`);
+  if (missing.length) o.log(`not in the stack, not run: ${missing.join(', ')}`);
+  const attached = await attachRun(state, scenarios, variants);
+  let run: SuiteOutcome;
+  try {
+    run = await executeSuite(o.log, {
+      scenarios: attached.scenarios,
+      loadErrors,
+      variants,
+      windowMs: o.windowMs,
+      full: o.full,
+      outDir: o.outDir,
+      progress: o.progress,
+      environmentKey: attached.environmentKey,
+      startEnvironment: attached.startEnvironment,
+      restoreNames: attached.restoreNames,
+    });
+  } finally {
+    const forced = await attached.finish();
+    if (forced.length) o.log(`cleared (finalizers removed): ${forced.join(', ')}`);
+  }
+  return concludeRun(run, o.outDir, o.strict, o.log);
 }

@@ -92,14 +92,23 @@ export interface SuiteOutcome {
  */
 export async function executeSuite(
   log: (s: string) => void,
-  { shard, ...opts }: Omit<SuiteOptions, 'signal' | 'toolVersion'> & { shard?: ShardRecord },
+  {
+    shard,
+    restoreNames,
+    ...opts
+  }: Omit<SuiteOptions, 'signal' | 'toolVersion'> & {
+    shard?: ShardRecord;
+    /** Attached runs: the results under the scenarios' own names (the run renamed them for isolation). */
+    restoreNames?: (r: RunResults) => RunResults;
+  },
 ): Promise<SuiteOutcome> {
   await mkdir(opts.outDir, { recursive: true });
   const started = Date.now();
   const run = await withInterrupt(log, (signal) => runSuite({ ...opts, signal, toolVersion: TOOL_VERSION }));
+  const value = restoreNames ? restoreNames(run.value) : run.value;
   const raw: RunResults = shard
-    ? { ...run.value, shard: { ...shard, ...(run.interrupted ? { interrupted: true } : {}) } }
-    : run.value;
+    ? { ...value, shard: { ...shard, ...(run.interrupted ? { interrupted: true } : {}) } }
+    : value;
   const { results, resultsFile } = await writeRunOutputs(opts.outDir, raw);
   return { results, resultsFile, interrupted: run.interrupted, seconds: (Date.now() - started) / 1000 };
 }

@@ -3,8 +3,6 @@ import { BUILTIN_VARIANTS, LiveStack, type SidecarVariant, type StackState } fro
 import { EXIT, UsageError } from './exit-codes.ts';
 import { variantsFromFlag } from './run-command.ts';
 
-export const DEFAULT_STACK_DIR = 'cosi-chaos-up';
-
 export interface UpFlags {
   sidecar?: string[];
   era?: string;

@@ -66,3 +66,4 @@ export {
   sameApi,
   selectVariants,
 } from './variants/sidecar-variants.ts';
+export { type AttachedRun, attachRun, notAttachable } from './stack/attached-run.ts';
