@@ -12,6 +12,7 @@ import { runCommand } from './run-command.ts';
 import { DEFAULT_STACK_DIR } from './stack-dir.ts';
 import { sweepCommand } from './sweep-command.ts';
 import { upCommand } from './up-command.ts';
+import { watchCommand } from './watch-command.ts';
 
 // Output piped into `head` and closed early is not an error.
 process.stdout.on('error', (e: NodeJS.ErrnoException) => {
@@ -81,6 +82,14 @@ async function main(argv: string[]): Promise<number> {
     .option('--dir <dir>', 'state file, rules file and logs of the stack', DEFAULT_STACK_DIR)
     .action(async (flags) => {
       code = await upCommand(flags, out);
+    });
+
+  program
+    .command('watch')
+    .description("every driver attempt of a running `up` as it happens, with the decider's outcome now")
+    .argument('[dir]', 'the folder of the stack', DEFAULT_STACK_DIR)
+    .action(async (dir: string) => {
+      code = await watchCommand(dir, {}, (s) => process.stdout.write(s));
     });
 
   program

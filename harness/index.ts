@@ -23,6 +23,7 @@ export { isExecutable, resolveBinary } from './binaries/binary-resolver.ts';
 export { BuildError } from './binaries/build-error.ts';
 export { ETCD, KUBE_APISERVER } from './binaries/component-catalog.ts';
 export { PatchError, patchKey } from './binaries/patched-build.ts';
+export { DriverAdminClient } from './driver/driver-admin-client.ts';
 export { assignShards, cellsOfShard, planDigest, type ShardSpec } from './matrix/cell-shard.ts';
 export { MATRIX_RPCS, type MatrixRpc, NON_OK_CODES, type NonOkCode } from './matrix/grpc-codes.ts';
 export { planMatrix } from './matrix/matrix-plan.ts';
@@ -50,6 +51,8 @@ export {
   loadScenarios,
 } from './scenarios/scenario-loader.ts';
 export type { Scenario } from './scenarios/scenario-types.ts';
+export { type AttachedRun, attachRun, notAttachable } from './stack/attached-run.ts';
+export { AttemptWatch, outcomeNow, type WatchedLoop } from './stack/attempt-watch.ts';
 export { exploreClassNames, LiveStack, planeKeyOf } from './stack/live-stack.ts';
 export { addRunRules, removeRunRules, StackRulesError } from './stack/stack-rules.ts';
 export {
@@ -66,4 +69,3 @@ export {
   sameApi,
   selectVariants,
 } from './variants/sidecar-variants.ts';
-export { type AttachedRun, attachRun, notAttachable } from './stack/attached-run.ts';
