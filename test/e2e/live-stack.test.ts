@@ -4,8 +4,9 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ApiextensionsV1Api, CustomObjectsApi, KubeConfig } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RunResults } from '../../harness/results/run-results.ts';
 import type { StackState } from '../../harness/stack/stack-state.ts';
-import { startCli } from './cli-run.ts';
+import { readRunResults, startCli } from './cli-run.ts';
 import { processesMentioning } from './process-census.ts';
 
 // One `up` for the file (one v1alpha1 and the v1alpha2 release: both eras' CRDs), used as a person and other tools
@@ -71,6 +72,85 @@ describe('cosi-chaos up', () => {
       }
     }
   });
+
+  const attached = async (variant: string) => {
+    const out = await mkdtemp(join(tmpdir(), 'cosi-chaos-attached-'));
+    try {
+      const run = await startCli([
+        'run',
+        '--attach',
+        dir,
+        'scenarios/cosi-86.yaml',
+        '--sidecar',
+        variant,
+        '--out',
+        out,
+      ]);
+      return { run, results: await readRunResults<RunResults>(out, run) };
+    } finally {
+      await rm(out, { recursive: true, force: true });
+    }
+  };
+
+  it(
+    'runs COSI-86 attached with the same verdict, and removes its objects',
+    async () => {
+      const { run, results } = await attached('v1alpha1-cosi86');
+      expect(run.exitCode, String(run.all)).toBe(0);
+      const [r] = results.scenarios;
+      expect(r?.scenario).toBe('cosi-86');
+      expect(r?.outcome).toBe('unbounded');
+      expect(r?.verdict).toBe('pass');
+      const plane = state.planes.find((p) => p.era === 'v1alpha1') as StackState['planes'][number];
+      const kc = new KubeConfig();
+      kc.loadFromFile(plane.kubeconfig);
+      const claims = (await kc.makeApiClient(CustomObjectsApi).listClusterCustomObject({
+        group: 'objectstorage.k8s.io',
+        version: 'v1alpha1',
+        plural: 'bucketclaims',
+      })) as { items: unknown[] };
+      expect(claims.items).toEqual([]);
+    },
+    10 * 60_000,
+  );
+
+  it(
+    'keeps two attached runs of the same scenario apart',
+    async () => {
+      const [a, b] = await Promise.all([attached('v1alpha2-main'), attached('v1alpha2-main')]);
+      for (const x of [a, b]) {
+        expect(x.run.exitCode, String(x.run.all)).toBe(0);
+        expect(x.results.scenarios[0]?.attempts.length).toBe(1);
+      }
+      const bucketOf = (x: typeof a) => x.results.scenarios[0]?.attempts[0]?.bucketName;
+      expect(bucketOf(a)).toBeDefined();
+      expect(bucketOf(a)).not.toBe(bucketOf(b));
+    },
+    10 * 60_000,
+  );
+
+  it(
+    'watch prints a line per attempt with the outcome now when not on a terminal',
+    async () => {
+      const w = startCli(['watch', dir]);
+      let seen = '';
+      w.all?.on('data', (c: Buffer) => {
+        seen += c.toString();
+      });
+      const deadline = Date.now() + 120_000;
+      while (
+        !/v1alpha2-main create \S+ \[cosi-86\.r\w+\] #1 InvalidArgument/.test(seen) &&
+        Date.now() < deadline
+      )
+        await sleep(200);
+      w.kill('SIGINT');
+      await w;
+      expect(seen).toMatch(/v1alpha1-cosi86 create \S+ \[cosi-86\.r\w+\] #6 InvalidArgument \+\d/);
+      expect(seen).toMatch(/v1alpha2-main create \S+ \[cosi-86\.r\w+\] #1 InvalidArgument/);
+      expect(seen).toContain('outcome now:');
+    },
+    5 * 60_000,
+  );
 
   it('leaves no process behind when it is SIGKILLed', async () => {
     expect(processesMentioning(dir).length).toBeGreaterThanOrEqual(6);
