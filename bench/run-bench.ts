@@ -7,6 +7,7 @@ import { type BenchRow, checkTargets, renderMarkdown, renderSelectionMarkdown } 
 import { type BenchRuleShape, benchRuleFile } from './bench-rules.ts';
 import { type RunningBenchServer, startBenchServer } from './bench-server.ts';
 import { buildGoServer } from './go-server-build.ts';
+import { measureInterposerOverhead, renderInterposerMarkdown } from './interposer-overhead.ts';
 import {
   CreateBucketLoad,
   DEFAULT_LOAD_OPTIONS,
@@ -221,15 +222,19 @@ async function main(argv: string[]): Promise<number> {
     }
     progress('rule selection alone, in this process');
     const ruleSelection = measureRuleSelection();
+    progress('interposer overhead: direct vs through `cosi-chaos driver --upstream`, one call at a time');
+    const interposer = await measureInterposerOverhead(goBinary, REPO_ROOT, workDir, load);
     const checks = checkTargets(rows);
     if (flags.json) {
       const machine = { cpus: cpus().length, node: process.version, platform: process.platform };
       const run = { rounds: flags.rounds, journal: flags.journal };
       process.stdout.write(
-        `${JSON.stringify({ machine, load, run, rows, checks, ruleSelection }, null, 2)}\n`,
+        `${JSON.stringify({ machine, load, run, rows, checks, ruleSelection, interposer }, null, 2)}\n`,
       );
     } else {
-      process.stdout.write(`${renderMarkdown(rows, checks)}\n${renderSelectionMarkdown(ruleSelection)}`);
+      process.stdout.write(
+        `${renderMarkdown(rows, checks)}\n${renderSelectionMarkdown(ruleSelection)}${renderInterposerMarkdown(interposer)}`,
+      );
     }
     if (cpuProfDir) progress(`CPU profiles in ${cpuProfDir} (open in Chrome DevTools > Performance)`);
     return 0;

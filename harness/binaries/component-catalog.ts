@@ -256,3 +256,26 @@ export const KUBE_SCHEDULER: GoBuildRecipe = kubernetesCommand('kube-scheduler')
 
 /** iptables-mode Service proxy: makes the ClusterIP 10.0.0.1:443 reach the API server from pods. */
 export const KUBE_PROXY: GoBuildRecipe = kubernetesCommand('kube-proxy');
+
+/**
+ * The upstream sample COSI driver (v1alpha1 spec, master of 2025-12-04; the module has no tags). With
+ * `mode: "s3:impl"` in its config file it provisions buckets on any S3 server.
+ */
+export const SAMPLE_COSI_DRIVER: GoBuildRecipe = {
+  name: 'sample-cosi-driver',
+  version: 'v0.0.0-20251204184456-da878842e4c3',
+  module: 'sigs.k8s.io/cosi-driver-sample',
+  moduleVersion: 'v0.0.0-20251204184456-da878842e4c3',
+  pkg: 'sigs.k8s.io/cosi-driver-sample/cmd/sample-cosi-driver',
+  origin: 'sigs.k8s.io/cosi-driver-sample@da878842e4c3',
+};
+
+/** A real S3 server for the sample driver: versitygw with its posix backend (a bucket is a directory). */
+export const VERSITYGW: GoBuildRecipe = {
+  name: 'versitygw',
+  version: 'v1.8.0',
+  module: 'github.com/versity/versitygw',
+  moduleVersion: 'v1.8.0',
+  pkg: 'github.com/versity/versitygw/cmd/versitygw',
+  origin: 'github.com/versity/versitygw@v1.8.0',
+};

@@ -1,0 +1,109 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { type RunningBenchServer, startBenchServer } from './bench-server.ts';
+import { CreateBucketLoad, type LoadOptions, type LoadResult } from './load-generator.ts';
+
+// The interposer's cost per call: the same DriverCreateBucket load, one call at a time (so queueing does not
+// hide or inflate it), sent straight to the Go server and through `cosi-chaos driver --upstream` in front of it,
+// in alternating turns. Overhead is the difference of the two p50s; the target is at most 1 ms.
+export const INTERPOSER_P50_TARGET_MS = 1;
+
+export interface InterposerOverhead {
+  direct: LoadResult;
+  interposed: LoadResult;
+  overheadP50Ms: number;
+  overheadP99Ms: number;
+  verdict: 'PASS' | 'MISS';
+}
+
+export async function measureInterposerOverhead(
+  goBinary: string,
+  repoRoot: string,
+  workDir: string,
+  load: LoadOptions,
+): Promise<InterposerOverhead> {
+  const servers: RunningBenchServer[] = [];
+  const loads: CreateBucketLoad[] = [];
+  try {
+    const goSocket = join(workDir, 'interposer-upstream.sock');
+    const direct = await startBenchServer({
+      label: 'Go server (behind the interposer)',
+      command: goBinary,
+      args: ['-socket', goSocket, '-name', 'bench', '-exit-on-stdin-eof'],
+      socketPath: goSocket,
+      logFile: join(workDir, 'interposer-upstream.log'),
+    });
+    servers.push(direct);
+    const rulesFile = join(workDir, 'interposer-rules.yaml');
+    writeFileSync(rulesFile, 'rules: []\n');
+    const socketPath = join(workDir, 'interposer.sock');
+    const interposer = await startBenchServer({
+      label: 'interposer',
+      command: process.execPath,
+      args: [
+        '--import',
+        'tsx',
+        'mock-driver/main.ts',
+        '--socket',
+        socketPath,
+        '--name',
+        'bench',
+        '--rules',
+        rulesFile,
+        '--admin',
+        '127.0.0.1:0',
+        '--exit-on-stdin-eof',
+        // Journal on, as the harness runs it.
+        '--journal',
+        join(workDir, 'interposer.journal.jsonl'),
+        '--upstream',
+        `unix://${goSocket}`,
+      ],
+      cwd: repoRoot,
+      socketPath,
+      logFile: join(workDir, 'interposer.log'),
+    });
+    servers.push(interposer);
+    const serial = { ...load, concurrency: 1 };
+    const directLoad = new CreateBucketLoad(direct.target, serial);
+    const interposedLoad = new CreateBucketLoad(interposer.target, serial);
+    loads.push(directLoad, interposedLoad);
+    await directLoad.run(serial.warmupMs, false);
+    await interposedLoad.run(serial.warmupMs, false);
+    const turns = Math.max(1, Math.ceil(serial.durationMs / serial.sliceMs));
+    for (let turn = 0; turn < turns; turn++) {
+      const order = turn % 2 === 0 ? [directLoad, interposedLoad] : [interposedLoad, directLoad];
+      for (const each of order) await each.run(serial.durationMs / turns, true);
+    }
+    const directResult = directLoad.result();
+    const interposedResult = interposedLoad.result();
+    const overheadP50Ms = interposedResult.p50Ms - directResult.p50Ms;
+    return {
+      direct: directResult,
+      interposed: interposedResult,
+      overheadP50Ms,
+      overheadP99Ms: interposedResult.p99Ms - directResult.p99Ms,
+      verdict: overheadP50Ms <= INTERPOSER_P50_TARGET_MS ? 'PASS' : 'MISS',
+    };
+  } finally {
+    for (const each of loads) each.close();
+    await Promise.all(servers.map((server) => server.stop()));
+  }
+}
+
+export function renderInterposerMarkdown(result: InterposerOverhead): string {
+  const row = (label: string, each: LoadResult) =>
+    `| ${label} | ${each.calls} | ${each.p50Ms.toFixed(3)} | ${each.p99Ms.toFixed(3)} | ${each.errors} |`;
+  return [
+    '',
+    '### Interposer overhead (`cosi-chaos driver --upstream` in front of the Go server, one call at a time)',
+    '',
+    '| path | calls | p50 ms | p99 ms | errors |',
+    '| --- | ---: | ---: | ---: | ---: |',
+    row('direct to the Go server', result.direct),
+    row('through the interposer', result.interposed),
+    '',
+    `- ${result.verdict}: interposer adds ${result.overheadP50Ms.toFixed(3)} ms at p50 (target <= ${INTERPOSER_P50_TARGET_MS} ms), ${result.overheadP99Ms.toFixed(3)} ms at p99`,
+    '',
+  ].join('\n');
+}
