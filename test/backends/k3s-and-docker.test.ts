@@ -4,7 +4,11 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { detectDocker, needsDocker } from '../../harness/backends/docker-availability.ts';
 import { K3sTestcontainersBackend } from '../../harness/backends/k3s-testcontainers-backend.ts';
-import { buildControllerImage, buildMockDriverImage, buildSidecarImage } from '../../harness/backends/release-images.ts';
+import {
+  buildControllerImage,
+  buildMockDriverImage,
+  buildSidecarImage,
+} from '../../harness/backends/release-images.ts';
 import { BUILTIN_VARIANTS, type SidecarVariant } from '../../harness/variants/sidecar-variants.ts';
 import { createFakeTools, type FakeTools } from './fake-tools.ts';
 
@@ -35,7 +39,14 @@ describe('k3s backend', () => {
       buildMockDriverImage(progress),
     ]);
     const handle = await new K3sTestcontainersBackend({
-      variants: [{ name: V010.name, variant: V010, driverName: 'v1alpha1-v0-1-0.cosi-chaos.io', sidecarImage: sidecar.ref }],
+      variants: [
+        {
+          name: V010.name,
+          variant: V010,
+          driverName: 'v1alpha1-v0-1-0.cosi-chaos.io',
+          sidecarImage: sidecar.ref,
+        },
+      ],
       images: {
         driverImage: driver.ref,
         controllerImage: controller.ref,

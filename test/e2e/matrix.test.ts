@@ -128,7 +128,10 @@ describe('matrix: the full 512 cells on the four variants', () => {
       // A success re-sent after a status-write conflict may follow the first OK; a failure may not.
       const codes = t.attempts.map((a) => a.code);
       expect(codes.slice(0, 4), t.scenario).toEqual(['Unavailable', 'Unavailable', 'Unavailable', 'OK']);
-      expect(codes.slice(4).every((c) => c === 'OK'), `${t.scenario}: ${codes}`).toBe(true);
+      expect(
+        codes.slice(4).every((c) => c === 'OK'),
+        `${t.scenario}: ${codes}`,
+      ).toBe(true);
     }
   });
 
