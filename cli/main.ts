@@ -46,6 +46,10 @@ async function main(argv: string[]): Promise<number> {
     .option('--out <dir>', 'results and logs directory', 'results')
     .option('--strict', 'count skipped (unavailable) variants as failures')
     .option('--attach [dir]', `run inside the stack of \`cosi-chaos up\` (default ${DEFAULT_STACK_DIR})`)
+    .option(
+      '--driver <driver>',
+      "overrides every scenario's spec.driver: mock, sample (the upstream sample driver on a local S3 server), unix:///path/to/driver.sock, HOST:PORT or a driver binary",
+    )
     .addOption(
       new Option('--backend <backend>', 'where the cluster runs').choices(RUN_BACKENDS).default('local'),
     )

@@ -3,13 +3,16 @@ import type { LoadError, RunProgress, Scenario, StackState } from '../harness/in
 import {
   attachRun,
   BUILTIN_VARIANTS,
+  type DriverSelection,
   discoverScenarioFiles,
+  driverFromFlag,
   eraDefaults,
   isExecutable,
   loadScenarios,
   notAttachable,
   parseDuration,
   readStackState,
+  SCENARIO_VARIANTS,
   type SidecarVariant,
   selectVariants,
 } from '../harness/index.ts';
@@ -28,6 +31,8 @@ export interface RunFlags extends BackendFlags {
   strict?: boolean;
   /** Run inside the stack `cosi-chaos up` keeps in this folder (true: the default folder). */
   attach?: string | boolean;
+  /** Overrides every scenario's spec.driver: mock, sample, unix:///path, HOST:PORT or a driver binary. */
+  driver?: string;
 }
 
 /** Turns --sidecar into the variants to run; a path becomes a variant named "custom". */
@@ -35,8 +40,9 @@ export function variantsFromFlag(flag: string | undefined, era: string | undefin
   if (era !== undefined && era !== 'v1alpha1' && era !== 'v1alpha2') {
     throw new UsageError(`--era must be v1alpha1 or v1alpha2, not "${era}"`);
   }
-  if (!flag) return BUILTIN_VARIANTS;
-  const selected = selectVariants(flag);
+  // Only the variants a scenario lists are started: the patched builds join when one names them.
+  if (!flag) return SCENARIO_VARIANTS;
+  const selected = selectVariants(flag, SCENARIO_VARIANTS);
   if (selected.length) return selected;
   if (flag.includes('/') || flag.startsWith('.')) {
     if (!isExecutable(flag)) throw new UsageError(`--sidecar ${flag}: not an executable file`);
@@ -65,6 +71,16 @@ function withCustomVariant(scenarios: Scenario[], custom: SidecarVariant): Scena
   });
 }
 
+/** `--driver` puts every scenario in front of that driver; variants it cannot serve are reported unavailable. */
+function withDriver(scenarios: Scenario[], flag: string): Scenario[] {
+  const driver = driverFromFlag(flag);
+  if (typeof driver === 'string') throw new UsageError(driver);
+  return scenarios.map((s) => {
+    const { driver: _, ...rest } = s;
+    return driver.kind === 'mock' ? rest : { ...rest, driver: driver as DriverSelection };
+  });
+}
+
 /** `cosi-chaos run`: exit 0 when every expectation holds, 1 when one does not, 2 on bad input. */
 export async function runCommand(
   paths: string[],
@@ -86,6 +102,7 @@ export async function runCommand(
   const { loadErrors } = loaded;
   const custom = variants.find((v) => v.name === 'custom');
   if (custom) scenarios = withCustomVariant(scenarios, custom);
+  if (flags.driver !== undefined) scenarios = withDriver(scenarios, flags.driver);
   variants = variants.filter((v) => scenarios.some((s) => s.variants.some((sv) => sv.sidecar === v.name)));
   if (!variants.length)
     throw new UsageError(`no scenario lists a variant selected by --sidecar ${flags.sidecar}`);

@@ -43,6 +43,11 @@ export {
 } from './runner/suite-runner.ts';
 export { parseDuration } from './scenarios/duration.ts';
 export { InvalidScenariosError } from './scenarios/invalid-scenarios-error.ts';
+export {
+  type DriverSelection,
+  describeDriver,
+  driverFromFlag,
+} from './scenarios/scenario-driver.ts';
 export { ScenarioError } from './scenarios/scenario-error.ts';
 export {
   discoverScenarioFiles,
@@ -62,6 +67,7 @@ export {
   readStackState,
   type StackState,
 } from './stack/stack-state.ts';
+export { SCENARIO_VARIANTS } from './variants/scenario-variants.ts';
 export {
   BUILTIN_VARIANTS,
   eraDefaults,

@@ -12,6 +12,13 @@ import type {
   LedgerBucket,
 } from '../harness/results/bucket-ledger-results.ts';
 import type {
+  AnswerCount,
+  BackendBucketSighting,
+  RealDriverBackend,
+  RealDriverBucket,
+  RealDriverEvidence,
+} from '../harness/results/real-driver-results.ts';
+import type {
   Attempt,
   BackoffFit,
   ComponentVersion,
@@ -91,6 +98,7 @@ const attempt: KeyKinds<Attempt> = {
   code: 'required',
   message: 'optional',
   bucketName: 'optional',
+  answeredBy: 'optional',
 };
 const backoffFit: KeyKinds<BackoffFit> = {
   baseMs: 'required',
@@ -164,6 +172,31 @@ const scenarioResult: KeyKinds<ScenarioResult> = {
   scale: 'optional',
   buckets: 'optional',
   apiRequests: 'optional',
+  realDriver: 'optional',
+};
+const realDriverEvidence: KeyKinds<RealDriverEvidence> = {
+  driver: 'required',
+  answers: 'required',
+  backend: 'optional',
+};
+const answerCount: KeyKinds<AnswerCount> = {
+  rpc: 'required',
+  answeredBy: 'required',
+  code: 'required',
+  count: 'required',
+  message: 'optional',
+};
+const realDriverBackend: KeyKinds<RealDriverBackend> = {
+  server: 'required',
+  dataDir: 'required',
+  buckets: 'required',
+  state: 'required',
+};
+const realDriverBucket: KeyKinds<RealDriverBucket> = { name: 'required', sighting: 'optional' };
+const backendBucketSighting: KeyKinds<BackendBucketSighting> = {
+  name: 'required',
+  firstSeenOffsetMs: 'required',
+  goneOffsetMs: 'optional',
 };
 const bucketLedger: KeyKinds<BucketLedger> = {
   claims: 'required',
@@ -369,6 +402,11 @@ const objects: [string, ObjectSchema, Record<string, 'required' | 'optional'>][]
   ['ApiRequestCount', def('apiRequestCount'), apiRequestCount],
   ['ApiInjectedCount', def('apiInjectedCount'), apiInjectedCount],
   ['ApiWrite', def('apiWrite'), apiWrite],
+  ['RealDriverEvidence', def('realDriverEvidence'), realDriverEvidence],
+  ['AnswerCount', def('answerCount'), answerCount],
+  ['RealDriverBackend', def('realDriverBackend'), realDriverBackend],
+  ['RealDriverBucket', def('realDriverBucket'), realDriverBucket],
+  ['BackendBucketSighting', def('backendBucketSighting'), backendBucketSighting],
   ['ComponentVersion', def('componentVersion'), componentVersion],
   ['LoadError', def('loadError'), loadError],
   ['ShardRecord', def('shardRecord'), shardRecord],

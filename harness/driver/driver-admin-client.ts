@@ -15,6 +15,9 @@ export interface DriverCall {
   code: string;
   message?: string;
   latencyMs: number;
+  /** Interposer mode: who answered (a rule, or the real driver) and the driver's own latency. */
+  answeredBy?: 'rule' | 'driver';
+  driverLatencyMs?: number;
 }
 
 /** A bucket in the mock driver's backend (GET /orphans, /duplicates). */

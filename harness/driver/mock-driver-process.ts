@@ -20,6 +20,8 @@ export interface MockDriverProcessOptions {
    * API-fault e2e side by side, 12 control planes starting), a driver took more than 30 s to load.
    */
   readyTimeoutMs?: number;
+  /** Interposer mode: calls no rule answers go to this real driver (unix:///path or HOST:PORT). */
+  upstream?: string;
 }
 
 /** The mock driver as its own child process (so a `crash` rule kills it, not the harness). */
@@ -57,6 +59,7 @@ export class MockDriverProcess {
         journalPath,
         '--admin',
         '127.0.0.1:0',
+        ...(opts.upstream ? ['--upstream', opts.upstream] : []),
       ],
       cwd: PROJECT_ROOT,
       logFile,

@@ -1,6 +1,7 @@
 // The results model of one run: the single source every report format is generated from.
 // Plain data only (JSON-serialisable); reports/ imports these types and nothing else from harness/.
 import type { ApiRequestSummary, BucketLedger } from './bucket-ledger-results.ts';
+import type { RealDriverEvidence } from './real-driver-results.ts';
 import type { ScaleResult } from './scale-results.ts';
 import type { WitnessTable } from './witness-results.ts';
 
@@ -36,6 +37,8 @@ export interface Attempt {
   code: GrpcCodeName;
   message?: string;
   bucketName?: string;
+  /** Behind the interposer (spec.driver): the scenario's rule answered, or the real driver. */
+  answeredBy?: 'rule' | 'driver';
 }
 
 export interface BackoffFit {
@@ -144,6 +147,8 @@ export interface ScenarioResult {
   buckets?: BucketLedger;
   /** What went through the API-server fault proxy, when the scenario had apiFaults. */
   apiRequests?: ApiRequestSummary;
+  /** A real driver behind the interposer (spec.driver): who answered, and the S3 server's own view. */
+  realDriver?: RealDriverEvidence;
 }
 
 /** How a scenario x variant's outcome was decided: by the window closing, or early on stated evidence. */

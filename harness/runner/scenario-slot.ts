@@ -79,5 +79,6 @@ export function attemptsFor(calls: readonly DriverCall[], s: Scenario, appliedWa
       code: c.code,
       message: c.message,
       bucketName: c.bucketName,
+      ...(c.answeredBy ? { answeredBy: c.answeredBy } : {}),
     }));
 }

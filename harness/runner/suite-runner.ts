@@ -1,6 +1,8 @@
+import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { forEachBounded } from '../common/bounded-pool.ts';
 import type { LoadError, RunResults, ScenarioResult } from '../results/run-results.ts';
+import { driverKey } from '../scenarios/scenario-driver.ts';
 import type { Scenario } from '../scenarios/scenario-types.ts';
 import type { SidecarVariant } from '../variants/sidecar-variants.ts';
 import { resultFor } from './collect/slot-result.ts';
@@ -12,7 +14,12 @@ import { PhaseClock } from './phase-clock.ts';
 import { planSlots, type Slot } from './scenario-slot.ts';
 import { apiFaultsUnsupported } from './start/api-fault-routing.ts';
 import { provisionComponents, type SidecarResolver } from './start/component-provisioner.ts';
-import { type EnvironmentMember, LocalEnvironment } from './start/local-environment.ts';
+import {
+  type EnvironmentBinaries,
+  type EnvironmentMember,
+  LocalEnvironment,
+} from './start/local-environment.ts';
+import { realDriverUnsupported } from './start/real-driver-support.ts';
 import type { ScenarioEnvironment } from './start/scenario-environment.ts';
 
 export type { SidecarResolver } from './start/component-provisioner.ts';
@@ -30,7 +37,7 @@ export type EnvironmentStarter = (args: {
   logDir: string;
   /** POD_NAMESPACE for the sidecars when a scenario asks for one (spec.sidecarNamespace). */
   sidecarNamespace?: string;
-  binaries: { etcd: string; kubeApiServer: string };
+  binaries: EnvironmentBinaries;
   progress: (detail: string) => void;
   /** Told as each phase of the start is reached (the run's phase timings). */
   mark?: (phase: string) => void;
@@ -78,7 +85,9 @@ const START_CONCURRENCY = 6;
 /** Variants share a control plane when they run the same controller on the same CRDs in the same namespace. */
 function defaultEnvironmentKey(s: Scenario, v: SidecarVariant): string {
   const ns = s.sidecarNamespace ? `@${s.sidecarNamespace}` : '';
-  return `${v.controller.origin}|${v.crds.module}@${v.crds.version}${ns}${ownPlaneSuffix(s, v)}`;
+  // A variant has one driver per control plane: scenarios selecting another driver get their own.
+  const driver = s.driver ? `|driver=${driverKey(s.driver)}` : '';
+  return `${v.controller.origin}|${v.crds.module}@${v.crds.version}${ns}${driver}${ownPlaneSuffix(s, v)}`;
 }
 
 // Scenarios that get a control plane of their own (per release):
@@ -161,8 +170,17 @@ function logFolderOf(g: EnvironmentGroup, customKey: boolean): string {
   const [member] = g.members;
   const name = customKey
     ? g.key
-    : `${g.members.map((m) => m.variant.name).join('+')}${g.sidecarNamespace ? `@${g.sidecarNamespace}` : ''}${scenario && member ? ownPlaneSuffix(scenario, member.variant) : ''}`;
+    : `${g.members.map((m) => m.variant.name).join('+')}${g.sidecarNamespace ? `@${g.sidecarNamespace}` : ''}${driverFolderSuffix(scenario?.driver)}${scenario && member ? ownPlaneSuffix(scenario, member.variant) : ''}`;
   return name.replace(/[^\w.@+-]/g, '_');
+}
+
+// One folder per driver too: a run may hold the same variant in front of the mock and of a real driver.
+function driverFolderSuffix(d: Scenario['driver']): string {
+  if (!d) return '';
+  const key = driverKey(d);
+  const plain =
+    d.kind === 'sample' && driverKey({ kind: 'sample', sample: { mode: 's3:impl', errors: {} } }) === key;
+  return `~${d.kind}${plain ? '' : `-${createHash('sha256').update(key).digest('hex').slice(0, 6)}`}`;
 }
 
 /**
@@ -198,6 +216,7 @@ export async function runSuite(opts: SuiteOptions): Promise<RunResults> {
     const built = await provisionComponents({
       variants: opts.variants.filter((v) => slots.some((s) => s.variant === v)),
       backend,
+      sampleDriver: backend === 'local' && slots.some((s) => s.scenario.driver?.kind === 'sample'),
       resolveSidecar: opts.resolveSidecar,
       progress: (p, d) => progress?.phase(p, d),
     });
@@ -206,7 +225,10 @@ export async function runSuite(opts: SuiteOptions): Promise<RunResults> {
     opts.signal?.throwIfAborted();
 
     // apiFaults need the proxy in front of a kube-apiserver the harness runs: such slots are skipped elsewhere.
-    for (const slot of slots) slot.unavailable = apiFaultsUnsupported(slot.scenario, backend);
+    for (const slot of slots)
+      slot.unavailable =
+        apiFaultsUnsupported(slot.scenario, backend) ??
+        realDriverUnsupported(slot.scenario, slot.variant, backend);
     const groups = longestSetupFirst(
       groupSlots(
         slots.filter((s) => s.unavailable === undefined),

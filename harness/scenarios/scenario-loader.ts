@@ -4,9 +4,10 @@ import { type Document, LineCounter, parseAllDocuments } from 'yaml';
 import type { ApiFaultSet } from '../api-faults/api-fault-types.ts';
 import { compileApiFaultsValue, yamlLineOf } from '../api-faults/api-faults-loader.ts';
 import type { LoadError } from '../results/run-results.ts';
-import { BUILTIN_VARIANTS } from '../variants/sidecar-variants.ts';
+import { SCENARIO_VARIANTS } from '../variants/scenario-variants.ts';
 import { parseDuration } from './duration.ts';
 import { InvalidScenariosError } from './invalid-scenarios-error.ts';
+import { type DriverSelection, driverServesEra, readDriverSelection } from './scenario-driver.ts';
 import { type ReportProblem, ScenarioError } from './scenario-error.ts';
 import { checkScenarioRules } from './scenario-rules.ts';
 import { checkScenarioSchema } from './scenario-schema.ts';
@@ -196,21 +197,26 @@ function readScenarioDocument(
       problems.push(err);
     }
   }
-  checkSemantics(data, report);
+  const driver = readDriverSelection(
+    isFields(data) && isFields(data.spec) ? data.spec.driver : undefined,
+    file,
+    report,
+  );
+  checkSemantics(data, report, driver);
   const metadata = isFields(data) && isFields(data.metadata) ? data.metadata : undefined;
   const name =
     typeof metadata?.name === 'string'
       ? { value: metadata.name, file, line: lineOf(['metadata', 'name']) }
       : undefined;
   if (problems.length > before) return { name };
-  return { name, scenario: scenarioOf(data as RawScenario, file, apiFaults) };
+  return { name, scenario: scenarioOf(data as RawScenario, file, apiFaults, driver) };
 }
 
 /**
  * What the schema cannot say. Each check reads only fields of the type it needs, so a document with schema
  * violations is still checked for the rest, and a field the schema already rejected is not reported twice.
  */
-function checkSemantics(data: unknown, report: ReportProblem): void {
+function checkSemantics(data: unknown, report: ReportProblem, driver: DriverSelection | undefined): void {
   const spec = isFields(data) && isFields(data.spec) ? data.spec : undefined;
   if (!spec) return;
   const windowMs =
@@ -220,7 +226,7 @@ function checkSemantics(data: unknown, report: ReportProblem): void {
         ? parseDuration(spec.window)
         : undefined;
   if (Array.isArray(spec.rules)) checkScenarioRules(spec.rules, ['spec', 'rules'], report);
-  if (Array.isArray(spec.variants)) checkVariants(spec.variants, windowMs, report);
+  if (Array.isArray(spec.variants)) checkVariants(spec.variants, windowMs, report, driver);
   const rpc =
     typeof spec.rpc === 'string' && Object.hasOwn(DEFAULT_TRIGGER, spec.rpc)
       ? (spec.rpc as Scenario['rpc'])
@@ -258,12 +264,14 @@ function checkSemantics(data: unknown, report: ReportProblem): void {
 }
 
 // The builds a scenario can name; a user's binary (--sidecar PATH) joins a run as "custom" on its own.
-const KNOWN_SIDECARS = BUILTIN_VARIANTS.map((v) => v.name);
+const KNOWN_SIDECARS = SCENARIO_VARIANTS.map((v) => v.name);
+const eraOf = (name: string) => SCENARIO_VARIANTS.find((v) => v.name === name)?.era ?? 'v1alpha1';
 
 function checkVariants(
   variants: readonly unknown[],
   windowMs: number | undefined,
   report: ReportProblem,
+  driver: DriverSelection | undefined,
 ): void {
   const seen = new Set<string>();
   variants.forEach((v, i) => {
@@ -275,6 +283,11 @@ function checkVariants(
         report(
           [...at, 'sidecar'],
           `unknown sidecar "${v.sidecar}"; use one of ${KNOWN_SIDECARS.join(', ')} (cosi-chaos doctor lists them)`,
+        );
+      else if (!driverServesEra(driver, eraOf(v.sidecar)))
+        report(
+          [...at, 'sidecar'],
+          `${v.sidecar} is a v1alpha2 sidecar and the sample driver serves cosi.v1alpha1 only (DriverGetInfo would be Unimplemented); list v1alpha1 variants only`,
         );
       seen.add(v.sidecar);
     }
@@ -313,7 +326,12 @@ interface RawScenario {
   };
 }
 
-function scenarioOf(raw: RawScenario, file: string, apiFaults: ApiFaultSet | undefined): Scenario {
+function scenarioOf(
+  raw: RawScenario,
+  file: string,
+  apiFaults: ApiFaultSet | undefined,
+  driver: DriverSelection | undefined,
+): Scenario {
   return {
     file,
     name: raw.metadata.name,
@@ -347,6 +365,7 @@ function scenarioOf(raw: RawScenario, file: string, apiFaults: ApiFaultSet | und
     ...(raw.spec.deleteClaimAfter !== undefined
       ? { deleteClaimAfterMs: parseDuration(raw.spec.deleteClaimAfter) as number }
       : {}),
+    ...(driver && driver.kind !== 'mock' ? { driver } : {}),
   };
 }
 

@@ -1,6 +1,7 @@
 // A scenario file as loaded (schemas/scenario.schema.json is the contract; these types mirror it).
 import type { ApiFaultSet } from '../api-faults/api-fault-types.ts';
 import type { MatrixCell, Outcome, Rpc } from '../results/run-results.ts';
+import type { DriverSelection } from './scenario-driver.ts';
 
 export interface Expectation {
   outcome: Exclude<Outcome, 'unavailable'>;
@@ -31,6 +32,10 @@ export interface Expectation {
   orphans?: number;
   /** DriverCreateBucket calls for any one claim. */
   createCallsPerClaim?: { max: number };
+  /** Exactly this many driver calls per RPC for the scenario over the run, set-up calls included. */
+  calls?: Partial<Record<'create' | 'delete' | 'grant' | 'revoke', number>>;
+  /** Real S3 server only: the scenario's bucket in its data dir (never seen, present at the end, seen then gone). */
+  backendBucket?: 'never' | 'present' | 'gone';
 }
 
 export interface ScenarioVariant {
@@ -84,6 +89,8 @@ export interface Scenario {
   deleteClaimAfterMs?: number;
   /** Scale runs: N claims of the one BucketClass failing at once (harness/runner/start/claim-fleet.ts). */
   scale?: ScenarioScale;
+  /** What answers the sidecar's driver calls (spec.driver; default the mock driver). */
+  driver?: DriverSelection;
 }
 
 /** spec.scale: how many BucketClaims the scenario creates; each driver call is attributed to its claim. */

@@ -12,6 +12,7 @@ import type { StackState } from './stack-state.ts';
 export function notAttachable(s: Scenario, state: StackState): string | undefined {
   if (s.apiFaults) return 'spec.apiFaults needs a fault proxy in front of a control plane of its own';
   if (s.scale) return 'spec.scale needs a control plane of its own (N claims share its sidecar)';
+  if (s.driver) return "spec.driver: the stack's sidecars talk to mock drivers; run it without --attach";
   const ns = state.planes[0]?.sidecarNamespace;
   if (s.sidecarNamespace && s.sidecarNamespace !== ns)
     return `spec.sidecarNamespace ${s.sidecarNamespace}: the stack's sidecars run in ${ns}`;

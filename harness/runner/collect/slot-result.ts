@@ -8,6 +8,7 @@ import { checkExpectation, describeExpectation, resentAfterOk, verdictOf } from 
 import { attemptsFor, type Slot } from '../scenario-slot.ts';
 import type { VariantHandle } from '../start/scenario-environment.ts';
 import { lostTriggerProblems } from './lost-trigger.ts';
+import { realDriverEvidence, realDriverProblems } from './real-driver-evidence.ts';
 import { fleetOutcome, scaleProblems, scaleResultFor } from './scale-collector.ts';
 import { slotLedger } from './slot-ledger.ts';
 import { witnessTableFor } from './witness-collector.ts';
@@ -122,7 +123,11 @@ export async function resultFor(
     eventsRefused,
     objectsOnSidecar,
   }).catch(() => undefined);
-  const ledger = await slotLedger(slot, tail?.group(slot.scenario.name) ?? []);
+  const group = tail?.group(slot.scenario.name) ?? [];
+  const ledger = await slotLedger(slot, group);
+  const realDriver = rt.realDriver
+    ? await realDriverEvidence(slot.scenario, rt.realDriver, group, appliedAt).catch(() => undefined)
+    : undefined;
   const problems = checkExpectation({
     expect: slot.spec.expect,
     outcome,
@@ -133,7 +138,7 @@ export async function resultFor(
     witnesses,
     buckets: ledger.buckets,
   });
-  problems.push(...ledger.problems);
+  problems.push(...ledger.problems, ...realDriverProblems(slot.spec.expect, group, realDriver));
   // A deletion that reached no call: say whether it was lost before the sidecar (upstream) or by the sidecar.
   if (outcome.outcome === 'never-called' && slot.spec.expect.outcome !== 'never-called')
     problems.push(...lostTriggerProblems(slot.scenario.trigger, objects));
@@ -178,6 +183,7 @@ export async function resultFor(
     ...(ledger.buckets ? { buckets: ledger.buckets } : {}),
     ...(ledger.apiRequests ? { apiRequests: ledger.apiRequests } : {}),
     ...(scale ? { scale } : {}),
+    ...(realDriver ? { realDriver } : {}),
     ...(policy ? { policy } : {}),
   };
 }

@@ -45,6 +45,13 @@ export function describeExpectation(e: Expectation): string {
   if (e.duplicates !== undefined) parts.push(`${e.duplicates} duplicate bucket(s)`);
   if (e.orphans !== undefined) parts.push(`${e.orphans} orphan bucket(s)`);
   if (e.createCallsPerClaim) parts.push(`<= ${e.createCallsPerClaim.max} create call(s) per claim`);
+  if (e.calls)
+    parts.push(
+      `calls ${Object.entries(e.calls)
+        .map(([rpc, n]) => `${rpc} ${n}`)
+        .join(', ')}`,
+    );
+  if (e.backendBucket) parts.push(`bucket in the S3 server: ${e.backendBucket}`);
   return parts.join('; ');
 }
 

@@ -1,4 +1,4 @@
-import { ETCD, KUBE_APISERVER } from '../../binaries/component-catalog.ts';
+import { ETCD, KUBE_APISERVER, SAMPLE_COSI_DRIVER, VERSITYGW } from '../../binaries/component-catalog.ts';
 import { buildPatched } from '../../binaries/patched-build.ts';
 import type { ComponentVersion } from '../../results/run-results.ts';
 import type { SidecarVariant } from '../../variants/sidecar-variants.ts';
@@ -13,7 +13,7 @@ export type SidecarResolver = (
 
 /** Everything the run's environments need, built or found: the first phase of a run. */
 export interface ProvisionedComponents {
-  binaries: { etcd: string; kubeApiServer: string };
+  binaries: { etcd: string; kubeApiServer: string; sampleDriver?: string; versitygw?: string };
   members: EnvironmentMember[];
   /** Variants that cannot be built here, with go's reason: results, not errors. */
   unavailable: Map<string, string>;
@@ -57,6 +57,8 @@ export const defaultSidecarResolver: SidecarResolver = async (v, progress) => {
 export async function provisionComponents(args: {
   variants: SidecarVariant[];
   backend: 'local' | 'kind' | 'existing';
+  /** A scenario selects the upstream sample driver: build it and versitygw (its S3 server) too. */
+  sampleDriver?: boolean;
   resolveSidecar?: SidecarResolver;
   progress?: (phase: string, detail: string) => void;
 }): Promise<ProvisionedComponents> {
@@ -68,13 +70,21 @@ export async function provisionComponents(args: {
     if (p !== 'go') args.progress?.('build', d);
   };
   const resolve = args.resolveSidecar ?? defaultSidecarResolver;
-  let binaries = { etcd: '', kubeApiServer: '' };
+  let binaries: ProvisionedComponents['binaries'] = { etcd: '', kubeApiServer: '' };
   if (args.backend === 'local') {
     args.progress?.('build', 'etcd and kube-apiserver');
     const e = await provisionBinary(ETCD, { progress: buildProgress });
     const a = await provisionBinary(KUBE_APISERVER, { progress: buildProgress });
     components.push(e.component, a.component);
     binaries = { etcd: e.path, kubeApiServer: a.path };
+  }
+  if (args.sampleDriver) {
+    // A real driver that cannot be built stops the run: the scenario asked for it, and a mock would not do.
+    args.progress?.('build', 'the upstream sample driver and versitygw');
+    const d = await provisionBinary(SAMPLE_COSI_DRIVER, { progress: buildProgress });
+    const g = await provisionBinary(VERSITYGW, { progress: buildProgress });
+    components.push(d.component, g.component);
+    binaries = { ...binaries, sampleDriver: d.path, versitygw: g.path };
   }
   for (const v of args.variants) {
     try {

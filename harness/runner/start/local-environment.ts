@@ -16,9 +16,11 @@ import { V1ALPHA1_OBJECTS } from '../../cosi/v1alpha1-objects.ts';
 import { V1ALPHA2_OBJECTS } from '../../cosi/v1alpha2-objects.ts';
 import { V010SidecarAssist } from '../../cosi/v010-sidecar-assist.ts';
 import { MockDriverProcess } from '../../driver/mock-driver-process.ts';
+import { type RealDriver, type RealDriverBinaries, startRealDriver } from '../../driver/real-driver-stack.ts';
 import { type PortReservation, reservePort } from '../../process/free-port.ts';
 import type { ManagedProcess } from '../../process/managed-process.ts';
 import { ProcessStartError } from '../../process/process-errors.ts';
+import { describeDriver, driverKey } from '../../scenarios/scenario-driver.ts';
 import type { Scenario } from '../../scenarios/scenario-types.ts';
 import { type SidecarVariant, sameApi } from '../../variants/sidecar-variants.ts';
 import { AUDIT_POLICY_FILE } from '../../witnesses/audit-policy.ts';
@@ -30,7 +32,7 @@ import {
   type VariantHandle,
 } from './scenario-environment.ts';
 
-export interface EnvironmentBinaries {
+export interface EnvironmentBinaries extends RealDriverBinaries {
   etcd: string;
   kubeApiServer: string;
 }
@@ -57,6 +59,8 @@ export class VariantRuntime implements VariantHandle {
     /** The v1alpha2 sidecar's plain-HTTP Prometheus endpoint on 127.0.0.1. */
     readonly metricsUrl?: string,
     readonly sidecarUser?: string,
+    /** The real driver behind this variant's interposer (spec.driver), when the scenarios select one. */
+    readonly realDriver?: RealDriver,
   ) {
     this.supervision = this.supervise();
   }
@@ -95,6 +99,7 @@ export class VariantRuntime implements VariantHandle {
     this.watching = false;
     await this.supervision;
     await Promise.all([this.sidecar.stop(), this.driver.stop()]);
+    await this.realDriver?.stop();
   }
 }
 
@@ -166,19 +171,36 @@ export class LocalEnvironment extends ScenarioEnvironment {
     await rm(logDir, { recursive: true, force: true });
     await mkdir(logDir, { recursive: true });
     const label = members.map((m) => m.variant.name).join(', ');
-    // The mock drivers need no cluster: they start (a Node process each, seconds on two cores) while it does.
-    const driverStarts = members.map((m) =>
-      MockDriverProcess.start({
+    // Scenarios share a control plane only when they select the same driver (suite-runner's environment key).
+    const selection = scenarios.find((s) => s.driver)?.driver;
+    if (new Set(scenarios.map((s) => driverKey(s.driver))).size > 1)
+      throw new Error(`${label}: scenarios selecting different drivers cannot share a control plane`);
+    // The drivers need no cluster: they start (a Node process each, seconds on two cores) while it does. A real
+    // driver (spec.driver) starts first, and the mock driver runs in front of it as the interposer.
+    const realStarts = members.map((m) =>
+      startRealDriver(selection, {
         id: m.variant.name,
         driverName: driverNameFor(m.variant.name),
-        rules: scopedRules(scenarios, m.variant.name),
         workDir: logDir,
+        binaries: bins,
       }),
     );
+    if (selection) progress?.(`${label}: starting ${describeDriver(selection)} behind the interposer`);
+    const driverStarts = members.map(async (m, i) => {
+      const real = await realStarts[i];
+      return MockDriverProcess.start({
+        id: m.variant.name,
+        driverName: driverNameFor(m.variant.name),
+        rules: [...(real?.harnessRules ?? []), ...scopedRules(scenarios, m.variant.name)],
+        workDir: logDir,
+        ...(real ? { upstream: real.upstream } : {}),
+      });
+    });
     // Awaited later; a failure meanwhile must not count as an unhandled rejection.
-    for (const d of driverStarts) d.catch(() => {});
+    for (const d of [...driverStarts, ...realStarts]) d.catch(() => {});
     const stopDrivers = async () => {
       await Promise.all(driverStarts.map((d) => d.then((x) => x.stop()).catch(() => {})));
+      await Promise.all(realStarts.map((d) => d.then((x) => x?.stop()).catch(() => {})));
     };
     progress?.(`${label}: starting etcd and kube-apiserver`);
     const cp = await LocalControlPlane.start({
@@ -297,6 +319,7 @@ export class LocalEnvironment extends ScenarioEnvironment {
           launch,
           metricsPort ? `http://127.0.0.1:${metricsPort}/metrics` : undefined,
           `system:serviceaccount:${sidecarNs}:${sa}`,
+          await realStarts[i],
         );
         runtimes.set(m.variant.name, rt);
         cleanup.unshift(() => rt.stop());

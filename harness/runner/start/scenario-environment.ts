@@ -4,6 +4,7 @@ import { applyObjects } from '../../cosi/kube-apply.ts';
 import { timedApiClient } from '../../cosi/timed-api-client.ts';
 import { V1ALPHA1_OBJECTS } from '../../cosi/v1alpha1-objects.ts';
 import type { DriverAdminClient } from '../../driver/driver-admin-client.ts';
+import type { RealDriver } from '../../driver/real-driver-stack.ts';
 import type { ComponentVersion, EventSummary, ObjectStatus } from '../../results/run-results.ts';
 import { SCENARIO_PARAMETER } from '../../scenarios/scenario-loader.ts';
 import type { Scenario } from '../../scenarios/scenario-types.ts';
@@ -43,6 +44,8 @@ export interface VariantHandle {
   readonly metricsUrl?: string;
   /** The sidecar's user as the API server authenticates it (system:serviceaccount:NS:NAME). */
   readonly sidecarUser?: string;
+  /** The real driver behind the variant's interposer (spec.driver, local backend). */
+  readonly realDriver?: RealDriver;
 }
 
 /** Which scenario objects are far enough along to be triggered, each as "namespace/name". */
