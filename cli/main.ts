@@ -2,6 +2,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { createProgressReporter } from '../reports/index.ts';
 import { RUN_BACKENDS } from './backend-option.ts';
 import { doctorCommand } from './doctor-command.ts';
+import { driverMapCommand } from './driver-map-command.ts';
 import { exitCodeFor } from './error-exit.ts';
 import { EXIT, UsageError } from './exit-codes.ts';
 import { imagesCommand } from './images-command.ts';
@@ -167,6 +168,20 @@ async function main(argv: string[]): Promise<number> {
     .option('--shard <I/N>', "run only this machine's part of the cells (then: report merge)")
     .action(async (flags) => {
       code = await sweepCommand(flags, out, createProgressReporter(process.stderr));
+    });
+
+  program
+    .command('driver-map')
+    .description(
+      'the driver error-mapping report: backend failures caused for real against the upstream sample driver on a local S3 server, the code it returned, the code the COSI spec asks, and what each sidecar build does with it',
+    )
+    .option(
+      '--sidecars <results.json>',
+      'a matrix or sweep results.json: what each build does with each code',
+    )
+    .option('--out <dir>', 'report and logs directory', 'results/driver-map')
+    .action(async (flags) => {
+      code = await driverMapCommand(flags, out);
     });
 
   program

@@ -21,9 +21,12 @@ export {
 } from './backends/index.ts';
 export { isExecutable, resolveBinary } from './binaries/binary-resolver.ts';
 export { BuildError } from './binaries/build-error.ts';
-export { ETCD, KUBE_APISERVER } from './binaries/component-catalog.ts';
+export { ETCD, KUBE_APISERVER, SAMPLE_COSI_DRIVER, VERSITYGW } from './binaries/component-catalog.ts';
 export { PatchError, patchKey } from './binaries/patched-build.ts';
 export { DriverAdminClient } from './driver/driver-admin-client.ts';
+export { BACKEND_FAILURES } from './driver-map/backend-failure-cases.ts';
+export { runDriverMap } from './driver-map/driver-map-run.ts';
+export { sidecarReactions } from './driver-map/sidecar-reactions.ts';
 export { assignShards, cellsOfShard, planDigest, type ShardSpec } from './matrix/cell-shard.ts';
 export { MATRIX_RPCS, type MatrixRpc, NON_OK_CODES, type NonOkCode } from './matrix/grpc-codes.ts';
 export { planMatrix } from './matrix/matrix-plan.ts';
@@ -31,8 +34,10 @@ export { builtinMatrixVariants, policyFileFor, userVariant } from './matrix/matr
 export { loadPolicy, PolicyError, type RetryPolicy } from './matrix/retry-policy.ts';
 export { inReleaseOrder, planSweep, type VersionSweep, versionSweep } from './matrix/version-sweep.ts';
 export { ProcessStartError } from './process/process-errors.ts';
+export type { DriverMapResults } from './results/driver-map-results.ts';
 export type * from './results/run-results.ts';
 export { mergeShards, ShardMergeError } from './results/shard-merge.ts';
+export { provisionBinary } from './runner/start/binary-provisioner.ts';
 export { ClusterEnvironment, ClusterSidecarError } from './runner/start/cluster-environment.ts';
 export { driverNameFor } from './runner/start/object-names.ts';
 export {

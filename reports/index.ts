@@ -9,6 +9,7 @@ export {
 } from './compare.ts';
 export { renderComparisonMarkdown } from './comparison-markdown.ts';
 export { type ComponentProvenance, componentProvenance } from './component-provenance.ts';
+export { renderDriverMapMarkdown } from './driver-map-markdown.ts';
 export { renderHtml } from './html-report.ts';
 export {
   type IssueReport,

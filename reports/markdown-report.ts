@@ -3,6 +3,7 @@ import { bucketLedgerSection } from './bucket-ledger-markdown.ts';
 import { formatCount, formatFit, formatMs } from './format-units.ts';
 import { mdCell } from './markdown-text.ts';
 import { type MatrixGrid, matrixGrids } from './matrix-grid.ts';
+import { realDriverSection } from './real-driver-markdown.ts';
 import { decisionSection, witnessSection } from './witness-markdown.ts';
 
 function table(header: string[], rows: string[][]): string[] {
@@ -132,7 +133,7 @@ export function renderMarkdown(results: RunResults): string {
   }
 
   out.push(...decisionSection(results.scenarios), ...witnessSection(results.scenarios));
-  out.push(...bucketLedgerSection(results.scenarios));
+  out.push(...bucketLedgerSection(results.scenarios), ...realDriverSection(results.scenarios));
 
   const grids = matrixGrids(results.scenarios);
   if (grids.length > 0) {

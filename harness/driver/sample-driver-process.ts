@@ -15,6 +15,8 @@ export interface SampleDriverOptions {
   s3: VersityGwProcess;
   /** The sample driver's config file: `mode` ("s3:impl" talks to the S3 server), optional static `errors`. */
   config?: Record<string, unknown>;
+  /** The keys it signs S3 requests with; default the server's own (other keys: the wrong-credentials failure). */
+  credentials?: { accessKey: string; secretKey: string };
   readyTimeoutMs?: number;
 }
 
@@ -31,6 +33,7 @@ export class SampleDriverProcess {
     const socketPath = join(socketDir, 'driver.sock');
     const configPath = join(opts.workDir, `sample-driver-${opts.id}.yaml`);
     await writeFile(configPath, stringify(opts.config ?? { mode: 's3:impl' }));
+    const keys = opts.credentials ?? { accessKey: opts.s3.accessKey, secretKey: opts.s3.secretKey };
     // The sample driver reads everything but its config file from the environment (see its cmd/main.go).
     const proc = ManagedProcess.start({
       component: `sample-driver/${opts.id}`,
@@ -43,10 +46,10 @@ export class SampleDriverProcess {
         S3_ENDPOINT: opts.s3.endpoint,
         S3_REGION: 'us-east-1',
         S3_SSL: 'false',
-        S3_ADMIN_ACCESS_KEY_ID: opts.s3.accessKey,
-        S3_ADMIN_ACCESS_SECRET_KEY: opts.s3.secretKey,
-        S3_USER_ACCESS_KEY_ID: opts.s3.accessKey,
-        S3_USER_ACCESS_SECRET_KEY: opts.s3.secretKey,
+        S3_ADMIN_ACCESS_KEY_ID: keys.accessKey,
+        S3_ADMIN_ACCESS_SECRET_KEY: keys.secretKey,
+        S3_USER_ACCESS_KEY_ID: keys.accessKey,
+        S3_USER_ACCESS_SECRET_KEY: keys.secretKey,
       },
       logFile: join(opts.workDir, `sample-driver-${opts.id}.log`),
     });

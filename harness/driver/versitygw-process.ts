@@ -57,8 +57,12 @@ export class VersityGwProcess {
     return this.proc;
   }
 
+  private stopped = false;
+
+  /** Idempotent: the error-mapping report stops the server mid-run, and its cleanup stops it again. */
   async stop(): Promise<void> {
     await this.proc.stop();
-    this.releasePort();
+    if (!this.stopped) this.releasePort();
+    this.stopped = true;
   }
 }
