@@ -1,5 +1,6 @@
 import { mkdir } from 'node:fs/promises';
 import { connectCosiClient } from '../../mock-driver/index.ts';
+import { connects } from '../driver/listener-probe.ts';
 import { SampleDriverProcess } from '../driver/sample-driver-process.ts';
 import { VersityGwProcess } from '../driver/versitygw-process.ts';
 import type { DriverMapCase } from '../results/driver-map-results.ts';
@@ -57,8 +58,10 @@ export async function runDriverMap(opts: DriverMapRunOptions): Promise<DriverMap
       dataDir: s3.dataDir,
       stopServer: async () => {
         await s3.stop();
-        const exit = s3.process.exit;
-        return exit?.signal ? `signal ${exit.signal}` : `exit code ${exit?.code ?? 'unknown'}`;
+        const exit = await s3.process.exited;
+        const [host, port] = s3.endpoint.split(':');
+        const refused = !(await connects({ host, port: Number(port) }));
+        return `${exit.signal ? `signal ${exit.signal}` : `exit code ${exit.code}`}, ${s3.endpoint} ${refused ? 'refusing connections' : 'STILL ACCEPTING connections'}`;
       },
     };
     const cases: DriverMapCase[] = [];
