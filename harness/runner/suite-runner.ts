@@ -87,7 +87,12 @@ function defaultEnvironmentKey(s: Scenario, v: SidecarVariant): string {
   const ns = s.sidecarNamespace ? `@${s.sidecarNamespace}` : '';
   // A variant has one driver per control plane: scenarios selecting another driver get their own.
   const driver = s.driver ? `|driver=${driverKey(s.driver)}` : '';
-  return `${v.controller.origin}|${v.crds.module}@${v.crds.version}${ns}${driver}${ownPlaneSuffix(s, v)}`;
+  // A deletion is seen by every sidecar of the plane, and the v1alpha1 6a5a12c sidecar removes the protection
+  // finalizer of another driver's deleted Bucket (deleteBucketOp skips it with nil, Update then strips the
+  // finalizer): beside a second variant (its patched builds share its controller) the owner's failed delete is
+  // never retried (measured: 1 DriverDeleteBucket instead of an endless retry). Each variant deletes alone.
+  const alone = s.trigger === 'delete-claim' ? `!${v.name}` : '';
+  return `${v.controller.origin}|${v.crds.module}@${v.crds.version}${ns}${driver}${ownPlaneSuffix(s, v)}${alone}`;
 }
 
 // Scenarios that get a control plane of their own (per release):
