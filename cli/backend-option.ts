@@ -2,7 +2,6 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { ComponentVersion, SidecarResolver, SuiteOptions } from '../harness/index.ts';
 import {
-  BUILTIN_VARIANTS,
   type BuiltImage,
   buildControllerImage,
   buildMockDriverImage,
@@ -12,6 +11,7 @@ import {
   type CommandRunner,
   ExistingClusterBackend,
   KindBackend,
+  RUN_VARIANTS,
   requireKindTools,
   type StackImages,
   type StackVariant,
@@ -65,7 +65,7 @@ function only(flag: string, given: unknown, allowed: RunBackend[], backend: RunB
 
 // NAME=IMAGE pairs, one per variant; NAME is a builtin variant or "custom" (a --sidecar binary's variant).
 function sidecarImages(pairs: string[]): Map<string, string> {
-  const names = new Set([...BUILTIN_VARIANTS.map((v) => v.name), 'custom']);
+  const names = new Set([...RUN_VARIANTS.map((v) => v.name), 'custom']);
   const images = new Map<string, string>();
   for (const pair of pairs) {
     const eq = pair.indexOf('=');

@@ -33,12 +33,22 @@ async function main(argv: string[]): Promise<number> {
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
   let code: number = EXIT.ok;
 
+  const collect = (v: string, prev: string[] = []) => [...prev, v];
+
   program
     .command('run')
     .description('run scenarios on a local control plane with the real COSI sidecar(s)')
     .argument('[paths...]', 'scenario files or directories', [])
-    .option('--sidecar <variant|era|path>', 'v1alpha1, v1alpha2, a variant name, or a sidecar binary')
+    .option(
+      '--sidecar <variant|era|path>',
+      'v1alpha1, v1alpha2, a release or patched variant name (seed-patch, correct-fix), or a sidecar binary',
+    )
     .addOption(new Option('--era <era>', 'era of a --sidecar binary').choices(['v1alpha1', 'v1alpha2']))
+    .option(
+      '--patch <name=file[@base]>',
+      "your patch on a pinned build (default base v1alpha1-cosi86), run with that build's expectations (repeatable)",
+      collect,
+    )
     .option('--window <duration>', "observation window, overrides each scenario's (e.g. 60s)")
     .option(
       '--full',
@@ -71,7 +81,6 @@ async function main(argv: string[]): Promise<number> {
       code = await runCommand(paths, flags, out, createProgressReporter(process.stderr));
     });
 
-  const collect = (v: string, prev: string[] = []) => [...prev, v];
   program
     .command('up')
     .description(

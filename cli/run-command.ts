@@ -2,7 +2,6 @@ import { join, resolve } from 'node:path';
 import type { LoadError, RunProgress, Scenario, StackState } from '../harness/index.ts';
 import {
   attachRun,
-  BUILTIN_VARIANTS,
   type DriverSelection,
   discoverScenarioFiles,
   driverFromFlag,
@@ -11,10 +10,11 @@ import {
   loadScenarios,
   notAttachable,
   parseDuration,
+  RUN_VARIANTS,
   readStackState,
-  SCENARIO_VARIANTS,
   type SidecarVariant,
   selectVariants,
+  userPatchVariant,
 } from '../harness/index.ts';
 import { type BackendFlags, backendFromFlags } from './backend-option.ts';
 import { EXIT, UsageError } from './exit-codes.ts';
@@ -25,6 +25,8 @@ import { DEFAULT_STACK_DIR } from './stack-dir.ts';
 export interface RunFlags extends BackendFlags {
   sidecar?: string;
   era?: string;
+  /** NAME=FILE[@BASE]: a user's patch on a pinned build (repeatable). */
+  patch?: string[];
   window?: string;
   full?: boolean;
   out: string;
@@ -41,8 +43,8 @@ export function variantsFromFlag(flag: string | undefined, era: string | undefin
     throw new UsageError(`--era must be v1alpha1 or v1alpha2, not "${era}"`);
   }
   // Only the variants a scenario lists are started: the patched builds join when one names them.
-  if (!flag) return SCENARIO_VARIANTS;
-  const selected = selectVariants(flag, SCENARIO_VARIANTS);
+  if (!flag) return RUN_VARIANTS;
+  const selected = selectVariants(flag, RUN_VARIANTS);
   if (selected.length) return selected;
   if (flag.includes('/') || flag.startsWith('.')) {
     if (!isExecutable(flag)) throw new UsageError(`--sidecar ${flag}: not an executable file`);
@@ -57,17 +59,20 @@ export function variantsFromFlag(flag: string | undefined, era: string | undefin
       },
     ];
   }
-  const names = [...new Set(BUILTIN_VARIANTS.flatMap((v) => [v.era, v.name]))].join(', ');
+  const names = [...new Set(RUN_VARIANTS.flatMap((v) => [v.era, v.name]))].join(', ');
   throw new UsageError(`--sidecar "${flag}" is not one of ${names}, nor a path to a sidecar binary`);
 }
 
-/** A user binary runs every scenario with the expectations of that scenario's first variant of its era. */
-function withCustomVariant(scenarios: Scenario[], custom: SidecarVariant): Scenario[] {
+/**
+ * A user binary or patch runs every scenario with the expectations of that scenario's variant for its base
+ * build, else its first variant of the same era.
+ */
+function withUserVariant(scenarios: Scenario[], user: SidecarVariant, baseName?: string): Scenario[] {
   return scenarios.map((s) => {
-    const template = s.variants.find(
-      (v) => BUILTIN_VARIANTS.find((b) => b.name === v.sidecar)?.era === custom.era,
-    );
-    return template ? { ...s, variants: [...s.variants, { ...template, sidecar: custom.name }] } : s;
+    const template =
+      s.variants.find((v) => v.sidecar === baseName) ??
+      s.variants.find((v) => RUN_VARIANTS.find((b) => b.name === v.sidecar)?.era === user.era);
+    return template ? { ...s, variants: [...s.variants, { ...template, sidecar: user.name }] } : s;
   });
 }
 
@@ -79,6 +84,19 @@ function withDriver(scenarios: Scenario[], flag: string): Scenario[] {
     const { driver: _, ...rest } = s;
     return driver.kind === 'mock' ? rest : { ...rest, driver: driver as DriverSelection };
   });
+}
+
+/** `--patch NAME=FILE[@BASE]` flags as variants, with the base each one's expectations are copied from. */
+function patchVariants(specs: string[]): { variant: SidecarVariant; base: string }[] {
+  const out: { variant: SidecarVariant; base: string }[] = [];
+  for (const spec of specs) {
+    const v = userPatchVariant(spec);
+    if (typeof v === 'string') throw new UsageError(v);
+    if (out.some((o) => o.variant.name === v.name)) throw new UsageError(`--patch names ${v.name} twice`);
+    const at = spec.slice(spec.indexOf('=') + 1).lastIndexOf('@');
+    out.push({ variant: v, base: at > 0 ? spec.slice(spec.indexOf('=') + 1 + at + 1) : 'v1alpha1-cosi86' });
+  }
+  return out;
 }
 
 /** `cosi-chaos run`: exit 0 when every expectation holds, 1 when one does not, 2 on bad input. */
@@ -93,7 +111,9 @@ export async function runCommand(
     throw new UsageError(`--window "${flags.window}" is not a duration like 60s, 90000ms or 2m`);
   }
   const backend = backendFromFlags(flags);
-  let variants = variantsFromFlag(flags.sidecar, flags.era);
+  const patches = patchVariants(flags.patch ?? []);
+  // --patch alone runs only the patched builds; with --sidecar, beside the selected ones.
+  let variants = patches.length && !flags.sidecar ? [] : variantsFromFlag(flags.sidecar, flags.era);
   const files = await discoverScenarioFiles(paths.length ? paths : ['scenarios']);
   if (!files.length) throw new UsageError(`no scenario files (*.yaml) in ${paths.join(', ') || 'scenarios'}`);
   // Every problem of every file at once (InvalidScenariosError, exit 2), before anything is started.
@@ -101,11 +121,15 @@ export async function runCommand(
   let scenarios = loaded.scenarios;
   const { loadErrors } = loaded;
   const custom = variants.find((v) => v.name === 'custom');
-  if (custom) scenarios = withCustomVariant(scenarios, custom);
+  if (custom) scenarios = withUserVariant(scenarios, custom);
+  for (const p of patches) scenarios = withUserVariant(scenarios, p.variant, p.base);
+  variants = [...variants, ...patches.map((p) => p.variant)];
   if (flags.driver !== undefined) scenarios = withDriver(scenarios, flags.driver);
   variants = variants.filter((v) => scenarios.some((s) => s.variants.some((sv) => sv.sidecar === v.name)));
   if (!variants.length)
-    throw new UsageError(`no scenario lists a variant selected by --sidecar ${flags.sidecar}`);
+    throw new UsageError(
+      `no scenario lists a variant selected by --sidecar ${flags.sidecar ?? ''}${flags.patch?.length ? ` --patch ${flags.patch.join(' ')}` : ''}`,
+    );
 
   const outDir = resolve(flags.out);
   if (flags.attach !== undefined && flags.attach !== false) {

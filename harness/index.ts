@@ -72,7 +72,7 @@ export {
   readStackState,
   type StackState,
 } from './stack/stack-state.ts';
-export { SCENARIO_VARIANTS } from './variants/scenario-variants.ts';
+export { PATCHED_VARIANTS, RUN_VARIANTS, userPatchVariant } from './variants/patched-variants.ts';
 export {
   BUILTIN_VARIANTS,
   eraDefaults,

@@ -1,20 +1,11 @@
 import { existsSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { BUILD_COSI_86, BUILD_V1ALPHA2_MAIN } from '../binaries/component-catalog.ts';
+import { join, resolve } from 'node:path';
+import { BUILD_V1ALPHA2_MAIN } from '../binaries/component-catalog.ts';
+import { COSI86_BASE, PATCH_DIR, PATCHED_VARIANTS } from '../variants/patched-variants.ts';
 import type { SidecarVariant } from '../variants/sidecar-variants.ts';
 
-const PROJECT_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
-export const PATCH_DIR = join(PROJECT_ROOT, 'patches');
+export { PATCH_DIR };
 export const POLICY_DIR = join(PATCH_DIR, 'policies');
-
-const COSI86_BASE = {
-  era: 'v1alpha1' as const,
-  naming: 'class-plus-uid' as const,
-  recipe: BUILD_COSI_86.sidecar,
-  controller: BUILD_COSI_86.controller,
-  crds: BUILD_COSI_86.crds,
-};
 
 /**
  * The matrix's four variants. The v1alpha1 base is the exact COSI-86 sidecar (commit 6a5a12cb56ed), the build
@@ -28,18 +19,7 @@ export function builtinMatrixVariants(): SidecarVariant[] {
       name: 'upstream-v1alpha1',
       description: 'provisioner-sidecar 6a5a12cb56ed (the COSI-86 build), unmodified',
     },
-    {
-      ...COSI86_BASE,
-      name: 'seed-patch',
-      description: '6a5a12cb56ed + patches/seed-patch.patch (the COSI-86 proposal, as proposed)',
-      patchFile: join(PATCH_DIR, 'seed-patch.patch'),
-    },
-    {
-      ...COSI86_BASE,
-      name: 'correct-fix',
-      description: '6a5a12cb56ed + patches/correct-fix.patch (permanent codes not requeued)',
-      patchFile: join(PATCH_DIR, 'correct-fix.patch'),
-    },
+    ...PATCHED_VARIANTS,
     {
       name: 'upstream-v1alpha2',
       era: 'v1alpha2',

@@ -4,7 +4,7 @@ import { type Document, LineCounter, parseAllDocuments } from 'yaml';
 import type { ApiFaultSet } from '../api-faults/api-fault-types.ts';
 import { compileApiFaultsValue, yamlLineOf } from '../api-faults/api-faults-loader.ts';
 import type { LoadError } from '../results/run-results.ts';
-import { SCENARIO_VARIANTS } from '../variants/scenario-variants.ts';
+import { RUN_VARIANTS } from '../variants/patched-variants.ts';
 import { parseDuration } from './duration.ts';
 import { InvalidScenariosError } from './invalid-scenarios-error.ts';
 import { type DriverSelection, driverServesEra, readDriverSelection } from './scenario-driver.ts';
@@ -264,8 +264,8 @@ function checkSemantics(data: unknown, report: ReportProblem, driver: DriverSele
 }
 
 // The builds a scenario can name; a user's binary (--sidecar PATH) joins a run as "custom" on its own.
-const KNOWN_SIDECARS = SCENARIO_VARIANTS.map((v) => v.name);
-const eraOf = (name: string) => SCENARIO_VARIANTS.find((v) => v.name === name)?.era ?? 'v1alpha1';
+const KNOWN_SIDECARS = RUN_VARIANTS.map((v) => v.name);
+const eraOf = (name: string) => RUN_VARIANTS.find((v) => v.name === name)?.era ?? 'v1alpha1';
 
 function checkVariants(
   variants: readonly unknown[],

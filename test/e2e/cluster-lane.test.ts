@@ -17,7 +17,7 @@ import {
 } from '../../harness/backends/release-images.ts';
 import { nodeClusterUnavailable, SingleNodeCluster } from '../../harness/node-cluster/index.ts';
 import type { RunResults, ScenarioResult } from '../../harness/results/run-results.ts';
-import { BUILTIN_VARIANTS } from '../../harness/variants/sidecar-variants.ts';
+import { RUN_VARIANTS } from '../../harness/variants/patched-variants.ts';
 import { readRunResults, startCli } from './cli-run.ts';
 import { kindOverNode } from './kind-over-node.ts';
 
@@ -77,7 +77,7 @@ describe.skipIf(Boolean(unavailable))(title, () => {
     const driver = await buildMockDriverImage(progress);
     archives.push(driver.archivePath);
     imageTimes.push(`mock driver ${driver.buildSeconds.toFixed(1)} s`);
-    for (const v of BUILTIN_VARIANTS) {
+    for (const v of RUN_VARIANTS) {
       const [sidecar, controller] = [
         await buildSidecarImage(v, progress),
         await buildControllerImage(v, progress),
@@ -152,7 +152,7 @@ describe.skipIf(Boolean(unavailable))(title, () => {
   });
 
   const pairs = ['cosi-86', 'bucket-not-empty'].flatMap((s) =>
-    BUILTIN_VARIANTS.map((v) => [s, v.name] as const),
+    RUN_VARIANTS.map((v) => [s, v.name] as const),
   );
   it.each(pairs)('%s on %s: same outcome and verdict on both lanes, attempts within tolerance', (s, v) => {
     const a = result(existing, s, v);

@@ -47,7 +47,9 @@ describe('COSI-86 on the local control plane', () => {
 
   it('runs every upstream build, none skipped', () => {
     const variants = results.scenarios.filter((s) => s.scenario === 'cosi-86');
-    expect(variants.map((r) => r.variant).sort()).toEqual([...V1ALPHA1, 'v1alpha2-main'].sort());
+    expect(variants.map((r) => r.variant).sort()).toEqual(
+      [...V1ALPHA1, 'v1alpha2-main', 'seed-patch', 'correct-fix'].sort(),
+    );
     for (const r of variants) expect(r.verdict, `${r.variant}: ${r.verdictReason}`).not.toBe('skipped');
     // Each beside its own release's controller, built from its module.
     const names = results.components.map((c) => c.name).join('\n');
@@ -105,6 +107,18 @@ describe('COSI-86 on the local control plane', () => {
       expect(landed?.count, v).toBeGreaterThanOrEqual(r.attempts.length - 1);
       expect(landed?.count, v).toBeLessThanOrEqual(r.attempts.length);
     }
+  });
+
+  // The patched builds of 6a5a12cb56ed in the same table: the proposal as proposed still loops (its claim refuted,
+  // as measured), the correct fix makes one call.
+  it('seed-patch still retries InvalidArgument; correct-fix makes one attempt and stops', () => {
+    const seed = result('seed-patch');
+    expect(seed.outcome).toBe('unbounded');
+    expect(seed.attempts.length).toBeGreaterThanOrEqual(5);
+    const fix = result('correct-fix');
+    expect(fix.outcome).toBe('terminal');
+    expect(fix.attempts.map((a) => a.code)).toEqual(['InvalidArgument']);
+    expect(results.components.map((c) => c.name).join('\n')).toMatch(/sidecar correct-fix/);
   });
 
   it('v0.1.0 records no Event at all', () => {
