@@ -41,7 +41,8 @@ async function main(argv: string[]): Promise<number> {
     .argument('[paths...]', 'scenario files or directories', [])
     .option(
       '--sidecar <variant|era|path>',
-      'v1alpha1, v1alpha2, a release or patched variant name (seed-patch, correct-fix), or a sidecar binary',
+      'v1alpha1, v1alpha2, a release or patched variant name (seed-patch, correct-fix, tiered-fix), or a sidecar binary (repeatable)',
+      collect,
     )
     .addOption(new Option('--era <era>', 'era of a --sidecar binary').choices(['v1alpha1', 'v1alpha2']))
     .option(

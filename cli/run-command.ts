@@ -23,7 +23,8 @@ import { executeSuite, type SuiteOutcome } from './run-lifecycle.ts';
 import { DEFAULT_STACK_DIR } from './stack-dir.ts';
 
 export interface RunFlags extends BackendFlags {
-  sidecar?: string;
+  /** Repeatable: each an era, a variant name or a path; none means every variant a scenario lists. */
+  sidecar?: string[];
   era?: string;
   /** NAME=FILE[@BASE]: a user's patch on a pinned build (repeatable). */
   patch?: string[];
@@ -61,6 +62,22 @@ export function variantsFromFlag(flag: string | undefined, era: string | undefin
   }
   const names = [...new Set(RUN_VARIANTS.flatMap((v) => [v.era, v.name]))].join(', ');
   throw new UsageError(`--sidecar "${flag}" is not one of ${names}, nor a path to a sidecar binary`);
+}
+
+/**
+ * Every --sidecar given, in order, each variant once: `--sidecar a --sidecar b` runs both. Only one may be a path
+ * (its variant is named "custom").
+ */
+export function variantsFromFlags(flags: readonly string[], era: string | undefined): SidecarVariant[] {
+  if (!flags.length) return variantsFromFlag(undefined, era);
+  const chosen: SidecarVariant[] = [];
+  for (const f of flags)
+    for (const v of variantsFromFlag(f, era)) {
+      if (v.binaryPath && chosen.some((c) => c.binaryPath && c.binaryPath !== v.binaryPath))
+        throw new UsageError(`--sidecar ${f}: only one sidecar binary per run (it runs as "custom")`);
+      if (!chosen.some((c) => c.name === v.name)) chosen.push(v);
+    }
+  return chosen;
 }
 
 /**
@@ -113,7 +130,8 @@ export async function runCommand(
   const backend = backendFromFlags(flags);
   const patches = patchVariants(flags.patch ?? []);
   // --patch alone runs only the patched builds; with --sidecar, beside the selected ones.
-  let variants = patches.length && !flags.sidecar ? [] : variantsFromFlag(flags.sidecar, flags.era);
+  const sidecars = flags.sidecar ?? [];
+  let variants = patches.length && !sidecars.length ? [] : variantsFromFlags(sidecars, flags.era);
   const files = await discoverScenarioFiles(paths.length ? paths : ['scenarios']);
   if (!files.length) throw new UsageError(`no scenario files (*.yaml) in ${paths.join(', ') || 'scenarios'}`);
   // Every problem of every file at once (InvalidScenariosError, exit 2), before anything is started.
@@ -128,7 +146,7 @@ export async function runCommand(
   variants = variants.filter((v) => scenarios.some((s) => s.variants.some((sv) => sv.sidecar === v.name)));
   if (!variants.length)
     throw new UsageError(
-      `no scenario lists a variant selected by --sidecar ${flags.sidecar ?? ''}${flags.patch?.length ? ` --patch ${flags.patch.join(' ')}` : ''}`,
+      `no scenario lists a variant selected by ${[...sidecars.map((f) => `--sidecar ${f}`), ...(flags.patch ?? []).map((f) => `--patch ${f}`)].join(' ')}`,
     );
 
   const outDir = resolve(flags.out);

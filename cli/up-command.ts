@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { BUILTIN_VARIANTS, LiveStack, type SidecarVariant, type StackState } from '../harness/index.ts';
 import { EXIT, UsageError } from './exit-codes.ts';
-import { variantsFromFlag } from './run-command.ts';
+import { variantsFromFlags } from './run-command.ts';
 
 export interface UpFlags {
   sidecar?: string[];
@@ -13,11 +13,7 @@ export interface UpFlags {
 /** --sidecar may be given several times (each an era, a variant or a path); none means every built-in variant. */
 export function upVariants(flags: UpFlags): SidecarVariant[] {
   if (!flags.sidecar?.length) return BUILTIN_VARIANTS;
-  const chosen: SidecarVariant[] = [];
-  for (const f of flags.sidecar)
-    for (const v of variantsFromFlag(f, flags.era))
-      if (!chosen.some((c) => c.name === v.name)) chosen.push(v);
-  return chosen;
+  return variantsFromFlags(flags.sidecar, flags.era);
 }
 
 /** What a person needs to use the stack, as `up` prints it. */

@@ -151,9 +151,7 @@ describe.skipIf(Boolean(unavailable))(title, () => {
     expect(local.backend).toBe('local');
   });
 
-  const pairs = ['cosi-86', 'bucket-not-empty'].flatMap((s) =>
-    RUN_VARIANTS.map((v) => [s, v.name] as const),
-  );
+  const pairs = ['cosi-86', 'bucket-not-empty'].flatMap((s) => RUN_VARIANTS.map((v) => [s, v.name] as const));
   it.each(pairs)('%s on %s: same outcome and verdict on both lanes, attempts within tolerance', (s, v) => {
     const a = result(existing, s, v);
     const b = result(local, s, v);

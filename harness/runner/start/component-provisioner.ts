@@ -109,10 +109,11 @@ export async function provisionComponents(args: {
   return { binaries, members, unavailable, components };
 }
 
-// Upstream builds the proxy does not serve are results ('unavailable'); a user's patch or binary that fails to
-// build is bad input and stops the run.
+// Upstream source the proxy does not serve is a result ('unavailable'), patched or not: the shipped patches run in
+// the default suite and a missing base module is the machine's problem, not bad input. A patch that does not
+// apply or compile (PatchError), or a user's binary that fails, is bad input and stops the run.
 function isUnavailable(err: unknown, v: SidecarVariant): boolean {
-  if (v.patchFile || v.binaryPath) return false;
+  if (v.binaryPath) return false;
   const e = err as { moduleUnavailable?: boolean };
   return e.moduleUnavailable === true || !v.recipe;
 }
