@@ -1,4 +1,5 @@
 import { Command, CommanderError, Option } from 'commander';
+import { DEFAULT_TIME_SCALE } from '../harness/index.ts';
 import { createProgressReporter } from '../reports/index.ts';
 import { RUN_BACKENDS } from './backend-option.ts';
 import { doctorCommand } from './doctor-command.ts';
@@ -51,6 +52,10 @@ async function main(argv: string[]): Promise<number> {
       collect,
     )
     .option('--window <duration>', "observation window, overrides each scenario's (e.g. 60s)")
+    .option(
+      '--time-scale <n>',
+      `divide tiered-fix's bounded-retry waits (1m, 2m, 5m) by n (default ${DEFAULT_TIME_SCALE}; 1 = real time)`,
+    )
     .option(
       '--full',
       'wait out every window instead of deciding each pair as soon as it is certain (the long measurement the fitted backoff and projection need)',
@@ -156,6 +161,10 @@ async function main(argv: string[]): Promise<number> {
     .option('--out <dir>', 'results and logs directory', 'results/matrix')
     .option('--allow-unavailable', 'do not count variants that cannot be built here as non-conforming')
     .option('--shard <I/N>', "run only this machine's part of the cells (then: report merge)")
+    .option(
+      '--time-scale <n>',
+      `divide tiered-fix's bounded-retry waits (1m, 2m, 5m) by n (default ${DEFAULT_TIME_SCALE}; 1 = real time, give --window 10m)`,
+    )
     .action(async (flags) => {
       code = await matrixCommand(flags, out, createProgressReporter(process.stderr));
     });

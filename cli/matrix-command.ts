@@ -9,6 +9,7 @@ import {
   NON_OK_CODES,
   type NonOkCode,
   parseDuration,
+  parseTimeScale,
   patchKey,
   planDigest,
   planMatrix,
@@ -17,6 +18,7 @@ import {
   type RunProgress,
   type ShardSpec,
   userVariant,
+  withTimeScale,
 } from '../harness/index.ts';
 import { EXIT, UsageError } from './exit-codes.ts';
 import { listFlag } from './list-flag.ts';
@@ -35,6 +37,8 @@ export interface MatrixFlags {
   out: string;
   allowUnavailable?: boolean;
   shard?: string;
+  /** Divisor of a patch's bounded-retry waits (tiered-fix; default DEFAULT_TIME_SCALE); 1 measures real time. */
+  timeScale?: string;
 }
 
 /** `--shard I/N`: this machine's part of a matrix or sweep (1 <= I <= N); unset, the whole run. */
@@ -127,7 +131,9 @@ export async function matrixCommand(
   if (!windowMs) throw new UsageError(`--window "${flags.window}" is not a duration like 60s`);
   const codes = listFlag<NonOkCode>(flags.codes, NON_OK_CODES, 'codes');
   const rpcs = listFlag<MatrixRpc>(flags.rpcs, MATRIX_RPCS, 'rpcs');
-  let variants: SidecarVariant[] = builtinMatrixVariants();
+  const timeScale = parseTimeScale(flags.timeScale);
+  if (typeof timeScale === 'string') throw new UsageError(timeScale);
+  let variants: SidecarVariant[] = withTimeScale(builtinMatrixVariants(), timeScale);
   const base = variants.find((v) => v.name === (flags.base ?? 'upstream-v1alpha1'));
   if (!base)
     throw new UsageError(`--base "${flags.base}" is not one of ${variants.map((v) => v.name).join(', ')}`);
@@ -159,11 +165,16 @@ export async function matrixCommand(
       );
     policies.set(v.name, await loadPolicy(file));
   }
-  const planned = planMatrix({ codes, rpcs, windowMs, policies });
+  const timeScales = new Map(variants.flatMap((v) => (v.timeScale ? [[v.name, v.timeScale] as const] : [])));
+  const planned = planMatrix({ codes, rpcs, windowMs, policies, timeScales });
   const { scenarios, shard } = shardPlan(planned, shardSpec, {
     command: 'matrix',
     allowUnavailable: flags.allowUnavailable === true,
-    options: { variants: await Promise.all(variants.map(variantIdentity)), full: flags.full === true },
+    options: {
+      variants: await Promise.all(variants.map(variantIdentity)),
+      full: flags.full === true,
+      timeScales: Object.fromEntries(timeScales),
+    },
   });
   if (shard) log(`shard ${shard.index}/${shard.count}: ${scenarios.length} of ${planned.length} cells`);
   const run = await executeSuite(log, {

@@ -10,11 +10,13 @@ import {
   loadScenarios,
   notAttachable,
   parseDuration,
+  parseTimeScale,
   RUN_VARIANTS,
   readStackState,
   type SidecarVariant,
   selectVariants,
   userPatchVariant,
+  withTimeScale,
 } from '../harness/index.ts';
 import { type BackendFlags, backendFromFlags } from './backend-option.ts';
 import { EXIT, UsageError } from './exit-codes.ts';
@@ -29,6 +31,8 @@ export interface RunFlags extends BackendFlags {
   /** NAME=FILE[@BASE]: a user's patch on a pinned build (repeatable). */
   patch?: string[];
   window?: string;
+  /** Divisor of a patch's bounded-retry waits (tiered-fix); 1 = real time. */
+  timeScale?: string;
   full?: boolean;
   out: string;
   strict?: boolean;
@@ -131,7 +135,12 @@ export async function runCommand(
   const patches = patchVariants(flags.patch ?? []);
   // --patch alone runs only the patched builds; with --sidecar, beside the selected ones.
   const sidecars = flags.sidecar ?? [];
-  let variants = patches.length && !sidecars.length ? [] : variantsFromFlags(sidecars, flags.era);
+  const timeScale = parseTimeScale(flags.timeScale);
+  if (typeof timeScale === 'string') throw new UsageError(timeScale);
+  let variants = withTimeScale(
+    patches.length && !sidecars.length ? [] : variantsFromFlags(sidecars, flags.era),
+    timeScale,
+  );
   const files = await discoverScenarioFiles(paths.length ? paths : ['scenarios']);
   if (!files.length) throw new UsageError(`no scenario files (*.yaml) in ${paths.join(', ') || 'scenarios'}`);
   // Every problem of every file at once (InvalidScenariosError, exit 2), before anything is started.

@@ -72,7 +72,14 @@ export {
   readStackState,
   type StackState,
 } from './stack/stack-state.ts';
-export { PATCHED_VARIANTS, RUN_VARIANTS, userPatchVariant } from './variants/patched-variants.ts';
+export {
+  DEFAULT_TIME_SCALE,
+  PATCHED_VARIANTS,
+  parseTimeScale,
+  RUN_VARIANTS,
+  userPatchVariant,
+  withTimeScale,
+} from './variants/patched-variants.ts';
 export {
   BUILTIN_VARIANTS,
   eraDefaults,

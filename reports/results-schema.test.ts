@@ -160,6 +160,7 @@ const scenarioResult: KeyKinds<ScenarioResult> = {
   eventsRefused: 'optional',
   sidecarNamespace: 'optional',
   deviation: 'optional',
+  timeScale: 'optional',
   sidecarRestarts: 'required',
   expectation: 'required',
   verdict: 'required',
@@ -354,7 +355,7 @@ const outcomes: Record<Outcome, true> = {
 const verdicts: Record<Verdict, true> = { pass: true, fail: true, skipped: true };
 const backends: Record<RunResults['backend'], true> = { local: true, kind: true, existing: true };
 const patterns: Record<MatrixCell['pattern'], true> = { always: true, 'then-ok': true };
-const declared: Record<PolicyCheck['declared'], true> = { terminal: true, retried: true };
+const declared: Record<PolicyCheck['declared'], true> = { terminal: true, retried: true, bounded: true };
 const commands: Record<ShardRecord['command'], true> = { matrix: true, sweep: true };
 
 interface ObjectSchema {

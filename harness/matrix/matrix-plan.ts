@@ -2,8 +2,9 @@ import { READY_BUCKET_PARAMETER } from '../cosi/v010-sidecar-assist.ts';
 import type { MatrixCell } from '../results/run-results.ts';
 import type { Expectation, Scenario, ScenarioVariant } from '../scenarios/scenario-types.ts';
 import { neverCalledEvidence } from '../variants/never-called.ts';
+import { type BoundedRetry, intervalsExpectation } from './bounded-retry.ts';
 import { MATRIX_RPCS, type MatrixRpc, NON_OK_CODES, type NonOkCode } from './grpc-codes.ts';
-import { declaredFor, notCalledFor, type RetryPolicy } from './retry-policy.ts';
+import { boundedFor, declaredFor, notCalledFor, type RetryPolicy } from './retry-policy.ts';
 
 export interface MatrixOptions {
   codes?: readonly NonOkCode[];
@@ -12,7 +13,12 @@ export interface MatrixOptions {
   windowMs: number;
   /** Variant name -> its declared policy. */
   policies: Map<string, RetryPolicy>;
+  /** Variant name -> the factor its sidecar divides its bounded waits by (SidecarVariant.timeScale); default 1. */
+  timeScales?: Map<string, number>;
 }
+
+/** How many times the 'then-ok' pattern answers the code before it answers OK. */
+export const THEN_OK_FAILURES = 3;
 
 const TRIGGER: Record<MatrixRpc, Scenario['trigger']> = {
   create: 'apply',
@@ -42,10 +48,12 @@ export function cellName(cell: MatrixCell): string {
 
 /** What the declared policy means for the journal of one cell. */
 export function expectationFor(
-  declared: 'terminal' | 'retried' | 'success',
+  declared: 'terminal' | 'retried' | 'success' | 'bounded',
   pattern: MatrixCell['pattern'],
   minRetried: number,
+  bounded?: { retry: BoundedRetry; timeScale: number },
 ): Expectation {
+  if (declared === 'bounded' && bounded) return boundedExpectation(bounded.retry, pattern, bounded.timeScale);
   if (declared !== 'retried') return { outcome: 'terminal', attempts: 1 };
   // Retried: 'always' keeps going; 'then-ok' gets the code 3 times, then success on the 4th call, then stops
   // retrying. A success re-sent after it (v1alpha1 calls again when its status write then conflicts, as happened
@@ -53,6 +61,23 @@ export function expectationFor(
   return pattern === 'always'
     ? { outcome: 'unbounded', minAttempts: minRetried, stillRetrying: true }
     : { outcome: 'bounded', attemptsUntilOk: 4 };
+}
+
+/**
+ * A bounded retry: 'always' makes exactly times + 1 calls at the declared waits and then stops; 'then-ok' fails
+ * THEN_OK_FAILURES times, so it succeeds at the next call when the bound allows that many retries (else it gives up
+ * first, like 'always'). The waits up to the last call are checked either way.
+ */
+function boundedExpectation(b: BoundedRetry, pattern: MatrixCell['pattern'], timeScale: number): Expectation {
+  const intervals = intervalsExpectation(b, timeScale);
+  const calls = b.retried.times + 1;
+  if (pattern === 'then-ok' && b.retried.times >= THEN_OK_FAILURES)
+    return {
+      outcome: 'bounded',
+      attemptsUntilOk: THEN_OK_FAILURES + 1,
+      retryIntervals: { ...intervals, expectedMs: intervals.expectedMs.slice(0, THEN_OK_FAILURES) },
+    };
+  return { outcome: 'bounded', attempts: calls, stillRetrying: false, retryIntervals: intervals };
 }
 
 /** One scenario per cell; each variant's expectation comes from its own declared policy. */
@@ -67,7 +92,7 @@ export function planMatrix(opts: MatrixOptions): Scenario[] {
         const action =
           pattern === 'always'
             ? error
-            : { sequence: [{ times: 3, action: error }, { action: { backend: {} } }] };
+            : { sequence: [{ times: THEN_OK_FAILURES, action: error }, { action: { backend: {} } }] };
         const variants: ScenarioVariant[] = [...opts.policies].map(([variant, policy]) => {
           const declared = declaredFor(policy, code, rpc);
           // A variant whose code never makes this RPC is expected to make none, with the upstream evidence; the
@@ -80,7 +105,14 @@ export function planMatrix(opts: MatrixOptions): Scenario[] {
               note: neverCalledEvidence(never),
               expect: { outcome: 'never-called', attempts: 0 } satisfies Expectation,
             };
-          const expect = expectationFor(declared, pattern, policy.budget?.minAttemptsRetried ?? 3);
+          const retry = boundedFor(policy, code, rpc);
+          const timeScale = opts.timeScales?.get(variant) ?? 1;
+          const expect = expectationFor(
+            declared,
+            pattern,
+            policy.budget?.minAttemptsRetried ?? 3,
+            retry ? { retry, timeScale } : undefined,
+          );
           return { sidecar: variant, declared, expect };
         });
         scenarios.push({

@@ -101,7 +101,7 @@ export interface MatrixCell {
 
 export interface PolicyCheck {
   /** What the variant's declared policy says should happen. */
-  declared: 'terminal' | 'retried';
+  declared: 'terminal' | 'retried' | 'bounded';
   conforms: boolean;
   evidence: string;
 }
@@ -129,6 +129,11 @@ export interface ScenarioResult {
   sidecarNamespace?: string;
   /** Where the harness helped this release on a real API server, and why (SidecarVariant.deviation). */
   deviation?: string;
+  /**
+   * The sidecar divided its bounded-retry waits (and nothing else) by `factor`, read from env `env`: intervals are
+   * as measured; multiply by factor for real time. Absent: real time.
+   */
+  timeScale?: { factor: number; env: string };
   sidecarRestarts: number;
   expectation: string;
   verdict: Verdict;

@@ -91,7 +91,7 @@ function defaultEnvironmentKey(s: Scenario, v: SidecarVariant): string {
   // finalizer of another driver's deleted Bucket (deleteBucketOp skips it with nil, Update then strips the
   // finalizer): beside a second variant (its patched builds share its controller) the owner's failed delete is
   // never retried (measured: 1 DriverDeleteBucket instead of an endless retry). Each variant deletes alone.
-  const alone = s.trigger === 'delete-claim' ? `!${v.name}` : '';
+  const alone = s.trigger === 'delete-claim' || s.trigger === 'delete-access' ? `!${v.name}` : '';
   return `${v.controller.origin}|${v.crds.module}@${v.crds.version}${ns}${driver}${ownPlaneSuffix(s, v)}${alone}`;
 }
 

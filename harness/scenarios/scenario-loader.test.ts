@@ -32,6 +32,9 @@ describe('scenario loader', () => {
       'v1alpha1-v0.2.0',
       'v1alpha1-v0.2.1',
       'v1alpha1-v0.2.2',
+      'seed-patch',
+      'correct-fix',
+      'tiered-fix',
       'v1alpha2-main',
     ]);
   });

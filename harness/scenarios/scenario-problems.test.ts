@@ -68,7 +68,7 @@ const expectedSix = [
     line: lineOf(six, 'sidecar: v1alpha1-v0.2.3'),
     path: 'spec.variants.3.sidecar',
     problem:
-      /^unknown sidecar "v1alpha1-v0.2.3"; use one of v1alpha1-cosi86, .*v1alpha2-main, seed-patch, correct-fix /,
+      /^unknown sidecar "v1alpha1-v0.2.3"; use one of v1alpha1-cosi86, .*v1alpha2-main, seed-patch, correct-fix, tiered-fix/,
   },
 ];
 

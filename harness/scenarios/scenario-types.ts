@@ -36,13 +36,27 @@ export interface Expectation {
   calls?: Partial<Record<'create' | 'delete' | 'grant' | 'revoke', number>>;
   /** Real S3 server only: the scenario's bucket in its data dir (never seen, present at the end, seen then gone). */
   backendBucket?: 'never' | 'present' | 'gone';
+  /** Bounded retries (matrix cells of a `bounded:` policy): the waits between the attempts, each within tolerance. */
+  retryIntervals?: RetryIntervalsExpectation;
+}
+
+/**
+ * What the journal of a bounded retry must show: `expectedMs[i]` between attempt i+1 and i+2 (the declared
+ * interval divided by the run's time scale), each within the larger of toleranceRatio x expected and toleranceMs.
+ * `timeScale` is recorded so reports can give the intervals scaled back to real time.
+ */
+export interface RetryIntervalsExpectation {
+  expectedMs: number[];
+  toleranceRatio: number;
+  toleranceMs: number;
+  timeScale: number;
 }
 
 export interface ScenarioVariant {
   sidecar: string;
   note?: string;
   /** Matrix runs: what the variant's declared policy says about this cell. */
-  declared?: 'terminal' | 'retried' | 'success';
+  declared?: 'terminal' | 'retried' | 'success' | 'bounded';
   rules?: Record<string, unknown>[];
   expect: Expectation;
 }

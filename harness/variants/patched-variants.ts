@@ -17,6 +17,12 @@ export const COSI86_BASE = {
 };
 
 /**
+ * The factor tiered-fix divides its 1m/2m/5m waits by unless --time-scale says otherwise: 60, so they take 1 s,
+ * 2 s and 5 s and a cell fits a 60 s window. Results record it; `--time-scale 1` measures real time.
+ */
+export const DEFAULT_TIME_SCALE = 60;
+
+/**
  * The patches shipped in patches/, each on the COSI-86 build 6a5a12cb56ed: a variant of `run` and of scenario
  * files like any release, and of the matrix under the same names.
  */
@@ -33,7 +39,28 @@ export const PATCHED_VARIANTS: SidecarVariant[] = [
     description: '6a5a12cb56ed + patches/correct-fix.patch (permanent codes not requeued)',
     patchFile: join(PATCH_DIR, 'correct-fix.patch'),
   },
+  {
+    ...COSI86_BASE,
+    name: 'tiered-fix',
+    description:
+      '6a5a12cb56ed + patches/tiered-fix.patch (transient: backoff; PermissionDenied, Unauthenticated: 3 retries at 1m, 2m, 5m; terminal: one attempt)',
+    patchFile: join(PATCH_DIR, 'tiered-fix.patch'),
+    timeScale: DEFAULT_TIME_SCALE,
+  },
 ];
+
+/** `--time-scale N` on the variants whose patch reads it (they have a timeScale); the others are unchanged. */
+export function withTimeScale(variants: SidecarVariant[], factor: number | undefined): SidecarVariant[] {
+  if (factor === undefined) return variants;
+  return variants.map((v) => (v.timeScale === undefined ? v : { ...v, timeScale: factor }));
+}
+
+/** Parses --time-scale: a number > 0 (1 = real time); the problem as text otherwise. */
+export function parseTimeScale(flag: string | undefined): number | undefined | string {
+  if (flag === undefined) return undefined;
+  const n = Number(flag);
+  return Number.isFinite(n) && n > 0 ? n : `--time-scale "${flag}" is not a number > 0 (1 = real time)`;
+}
 
 /** Every variant `run`, `up` and scenario files can name: the pinned releases, then the shipped patches. */
 export const RUN_VARIANTS: SidecarVariant[] = [...BUILTIN_VARIANTS, ...PATCHED_VARIANTS];

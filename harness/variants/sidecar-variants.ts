@@ -36,6 +36,11 @@ export interface SidecarVariant {
    * a deviation from "upstream binaries only", never applied to another variant.
    */
   deviation?: string;
+  /**
+   * Time compression for a patch's bounded-retry waits: the sidecar gets env TIME_SCALE_ENV=timeScale and divides
+   * only those waits by it (patches/tiered-fix.patch). Recorded in every result; absent means real time.
+   */
+  timeScale?: number;
   /** RPCs this release's code never makes, with the upstream evidence (the sweep reports them so). */
   neverCalls?: NeverCalled[];
 }

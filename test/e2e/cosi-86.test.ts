@@ -48,7 +48,7 @@ describe('COSI-86 on the local control plane', () => {
   it('runs every upstream build, none skipped', () => {
     const variants = results.scenarios.filter((s) => s.scenario === 'cosi-86');
     expect(variants.map((r) => r.variant).sort()).toEqual(
-      [...V1ALPHA1, 'v1alpha2-main', 'seed-patch', 'correct-fix'].sort(),
+      [...V1ALPHA1, 'v1alpha2-main', 'seed-patch', 'correct-fix', 'tiered-fix'].sort(),
     );
     for (const r of variants) expect(r.verdict, `${r.variant}: ${r.verdictReason}`).not.toBe('skipped');
     // Each beside its own release's controller, built from its module.

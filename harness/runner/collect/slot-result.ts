@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { refusedEvents } from '../../cosi/refused-events.ts';
+import { TIME_SCALE_ENV } from '../../cosi/sidecar-process.ts';
 import type { JournalTail } from '../../driver/journal-tail.ts';
 import type { RefusedEvent, ScenarioResult } from '../../results/run-results.ts';
 import { SCENARIO_PARAMETER } from '../../scenarios/scenario-loader.ts';
@@ -59,6 +60,7 @@ export async function resultFor(
     ...(eventsRefused ? { eventsRefused } : {}),
     ...(slot.env.sidecarNamespace ? { sidecarNamespace: slot.env.sidecarNamespace } : {}),
     ...(slot.variant.deviation ? { deviation: slot.variant.deviation } : {}),
+    ...(slot.variant.timeScale ? { timeScale: { factor: slot.variant.timeScale, env: TIME_SCALE_ENV } } : {}),
   };
   if (slot.state !== 'observing' || slot.appliedAt === undefined) {
     const reason = slot.problem ?? 'the run was stopped before this scenario was triggered';
@@ -200,6 +202,6 @@ export async function refusedEventsOf(
 }
 
 // A code treated as success stops after one call, like a terminal one.
-function policyClass(d: 'terminal' | 'retried' | 'success'): 'terminal' | 'retried' {
-  return d === 'retried' ? 'retried' : 'terminal';
+function policyClass(d: 'terminal' | 'retried' | 'success' | 'bounded'): 'terminal' | 'retried' | 'bounded' {
+  return d === 'success' ? 'terminal' : d;
 }

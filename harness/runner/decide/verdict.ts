@@ -10,6 +10,7 @@ import type { WitnessTable } from '../../results/witness-results.ts';
 import { parseDuration } from '../../scenarios/duration.ts';
 import type { Expectation } from '../../scenarios/scenario-types.ts';
 import type { OutcomeResult } from './outcome.ts';
+import { describeRetryIntervals, retryIntervalProblems } from './retry-intervals.ts';
 
 export interface VerdictInput {
   expect: Expectation;
@@ -52,6 +53,7 @@ export function describeExpectation(e: Expectation): string {
         .join(', ')}`,
     );
   if (e.backendBucket) parts.push(`bucket in the S3 server: ${e.backendBucket}`);
+  if (e.retryIntervals) parts.push(describeRetryIntervals(e.retryIntervals));
   return parts.join('; ');
 }
 
@@ -116,6 +118,7 @@ export function checkExpectation(input: VerdictInput): string[] {
     else if (w.verdict === 'disagree' || w.verdict === 'not-measured')
       problems.push(`witnesses: ${w.verdict}: ${w.verdictReason}`);
   }
+  if (e.retryIntervals) problems.push(...retryIntervalProblems(attempts, e.retryIntervals));
   problems.push(...bucketProblems(e, input.buckets));
   return problems;
 }

@@ -310,6 +310,7 @@ export class LocalEnvironment extends ScenarioEnvironment {
             logDir,
             healthPort,
             metricsPort,
+            timeScale: m.variant.timeScale,
           });
         const rt = new VariantRuntime(
           m.variant,
