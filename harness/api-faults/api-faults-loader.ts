@@ -94,7 +94,8 @@ export function yamlLineOf(
   };
 }
 
-function pathOf(error: ErrorObject): (string | number)[] {
+/** The document path an Ajv error is about (the unknown or missing key included). */
+export function pathOf(error: ErrorObject): (string | number)[] {
   const parts: (string | number)[] = error.instancePath
     .split('/')
     .slice(1)

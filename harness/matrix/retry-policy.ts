@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { Ajv, type ErrorObject } from 'ajv';
 import { LineCounter, parseDocument } from 'yaml';
-import { yamlLineOf } from '../api-faults/api-faults-loader.ts';
+import { pathOf, yamlLineOf } from '../api-faults/api-faults-loader.ts';
 import { parseDuration } from '../scenarios/duration.ts';
 import type { NeverCalled } from '../variants/never-called.ts';
 import type { BoundedRetry } from './bounded-retry.ts';
@@ -78,16 +78,6 @@ export function declaredFor(p: RetryPolicy, code: NonOkCode, rpc: MatrixRpc): De
   throw new Error(`policy of ${p.variant} does not say what ${code} on ${rpc} does`);
 }
 
-function schemaPath(error: ErrorObject): (string | number)[] {
-  const parts: (string | number)[] = error.instancePath
-    .split('/')
-    .slice(1)
-    .map((p) => (/^\d+$/.test(p) ? Number(p) : p.replace(/~1/g, '/').replace(/~0/g, '~')));
-  if (error.keyword === 'additionalProperties')
-    parts.push((error.params as { additionalProperty: string }).additionalProperty);
-  return parts;
-}
-
 function schemaProblem(error: ErrorObject): string {
   if (error.keyword === 'additionalProperties')
     return `unknown field "${(error.params as { additionalProperty: string }).additionalProperty}"`;
@@ -157,7 +147,7 @@ export function parsePolicy(text: string, file: string): RetryPolicy {
   if (!validate(data)) {
     const seen = new Set<string>();
     const problems = (validate.errors ?? []).flatMap((err) => {
-      const path = schemaPath(err);
+      const path = pathOf(err);
       const key = `${path.join('.')}\0${schemaProblem(err)}`;
       if (seen.has(key)) return [];
       seen.add(key);
