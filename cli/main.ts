@@ -240,8 +240,8 @@ async function main(argv: string[]): Promise<number> {
     .option('--format <format>', 'md, or pr (evidence for a fix PR)', 'md')
     .option('--output <file>', 'write to a file instead of stdout')
     .option(
-      '--base-variant <name>',
-      'pr: variant of A to compare (default: its only one, or upstream-v1alpha1)',
+      '--base-variant <names>',
+      'pr: variant of A to compare (default: its only one, or upstream-v1alpha1); A,B: one section per base (tiered-fix against upstream-v1alpha1 and against correct-fix)',
     )
     .option(
       '--patched-variant <name>',

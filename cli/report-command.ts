@@ -142,12 +142,15 @@ export async function compareCommand(
     await emit(renderComparisonMarkdown(compareResults(before, after)), flags.output, log);
     return 0;
   }
+  // Several bases (--base-variant upstream-v1alpha1,correct-fix): one section each, against the same patched variant.
+  const bases = flags.baseVariant?.split(',').map((s) => s.trim()) ?? [undefined];
   try {
-    const comparison = comparePr(before, after, {
-      baseVariant: flags.baseVariant,
-      patchedVariant: flags.patchedVariant,
-    });
-    await emit(renderPrComparisonMarkdown(comparison), flags.output, log);
+    const sections = bases.map((baseVariant) =>
+      renderPrComparisonMarkdown(
+        comparePr(before, after, { baseVariant, patchedVariant: flags.patchedVariant }),
+      ),
+    );
+    await emit(sections.join('\n'), flags.output, log);
   } catch (e) {
     if (e instanceof PrComparisonError) throw new UsageError(`${a} vs ${b}: ${e.message}`);
     throw e;

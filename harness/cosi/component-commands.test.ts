@@ -41,4 +41,10 @@ describe('component command lines', () => {
     expect(s.args).toContain('--metrics-bind-address=0');
     expect(s.env.COSI_ENDPOINT).toBe('unix:///s/d.sock');
   });
+
+  it("a variant's time scale reaches the sidecar as COSI_CHAOS_TIME_SCALE; every other sidecar gets 1 (real time)", () => {
+    const opts = { ...base, variant: 'v', era: 'v1alpha1' as const, driverSocket: '/s/d.sock' };
+    expect(sidecarCommand({ ...opts, timeScale: 60 }).env.COSI_CHAOS_TIME_SCALE).toBe('60');
+    expect(sidecarCommand(opts).env.COSI_CHAOS_TIME_SCALE).toBe('1');
+  });
 });
