@@ -3,6 +3,7 @@ import type { RunResults, Scenario, ShardRecord, SidecarVariant } from '../harne
 import {
   builtinMatrixVariants,
   cellsOfShard,
+  defaultMatrixVariants,
   loadPolicy,
   MATRIX_RPCS,
   type MatrixRpc,
@@ -149,6 +150,11 @@ export async function matrixCommand(
     for (const n of names)
       if (!variants.some((v) => v.name === n)) throw new UsageError(`--only "${n}" is not a variant`);
     variants = variants.filter((v) => names.includes(v.name));
+  } else {
+    const defaults = new Set(defaultMatrixVariants().map((v) => v.name));
+    variants = variants.filter(
+      (v) => defaults.has(v.name) || !builtinMatrixVariants().some((b) => b.name === v.name),
+    );
   }
   const explicit = new Map<string, string>();
   for (const p of flags.policy ?? []) {

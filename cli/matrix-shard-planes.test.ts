@@ -2,8 +2,8 @@
 // the split keeps each RPC's planes whole, so sharding starts no plane twice unless a cut falls inside an RPC.
 import { describe, expect, it } from 'vitest';
 import {
-  builtinMatrixVariants,
   cellsOfShard,
+  defaultMatrixVariants,
   loadPolicy,
   planMatrix,
   policyFileFor,
@@ -13,7 +13,7 @@ import {
 } from '../harness/index.ts';
 import { matrixEnvironmentKey } from './matrix-command.ts';
 
-const variants = builtinMatrixVariants();
+const variants = defaultMatrixVariants();
 const policies = new Map<string, RetryPolicy>();
 for (const v of variants) policies.set(v.name, await loadPolicy(policyFileFor(v.name, new Map()) as string));
 const plan = planMatrix({ windowMs: 60_000, policies });

@@ -30,7 +30,12 @@ export { sidecarReactions } from './driver-map/sidecar-reactions.ts';
 export { assignShards, cellsOfShard, planDigest, type ShardSpec } from './matrix/cell-shard.ts';
 export { MATRIX_RPCS, type MatrixRpc, NON_OK_CODES, type NonOkCode } from './matrix/grpc-codes.ts';
 export { planMatrix } from './matrix/matrix-plan.ts';
-export { builtinMatrixVariants, policyFileFor, userVariant } from './matrix/matrix-variants.ts';
+export {
+  builtinMatrixVariants,
+  defaultMatrixVariants,
+  policyFileFor,
+  userVariant,
+} from './matrix/matrix-variants.ts';
 export { loadPolicy, PolicyError, type RetryPolicy } from './matrix/retry-policy.ts';
 export { inReleaseOrder, planSweep, type VersionSweep, versionSweep } from './matrix/version-sweep.ts';
 export { ProcessStartError } from './process/process-errors.ts';
