@@ -78,6 +78,37 @@ describe('bounded retries checked against a journal', () => {
     expect(problems.filter((p) => p.startsWith('retry interval'))).toHaveLength(3);
   });
 
+  // Recorded from `cosi-chaos matrix --only tiered-fix --codes PermissionDenied,Unauthenticated --rpcs create,delete`
+  // (2026-12-05, scale 60): the first attempt's offset is the cell's start, the rest the patch's waits.
+  it("passes tiered-fix's recorded 'always' journal (create x PermissionDenied): 4 calls, then none", () => {
+    const recorded = journal('matrix-create-permissiondenied-a.tiered-fix');
+    expect(recorded.map((a) => a.code)).toEqual(Array(4).fill('PermissionDenied'));
+    expect(boundedCellProblems(recorded)).toEqual([]);
+  });
+
+  it("fails the same recorded journal against the correct fix's terminal policy and against real time", () => {
+    const recorded = journal('matrix-create-permissiondenied-a.tiered-fix');
+    const terminal = checkExpectation({
+      expect: { outcome: 'terminal', attempts: 1, stillRetrying: false },
+      outcome: classifyAttempts({ attempts: recorded, observedMs: 60_000, sidecarRestarts: 0 }),
+      attempts: recorded,
+      events: [],
+      objects: [],
+    });
+    expect(terminal.length).toBeGreaterThan(0);
+    const real = { ...TIERED, expectedMs: [60_000, 120_000, 300_000], timeScale: 1 };
+    expect(retryIntervalProblems(recorded, real)).toHaveLength(3);
+  });
+
+  it("passes tiered-fix's recorded 'then-ok' journal (delete x Unauthenticated): OK at the 4th call, waits as declared", () => {
+    const recorded = journal('matrix-delete-unauthenticated-t.tiered-fix');
+    expect(recorded.at(-1)?.code).toBe('OK');
+    expect(retryIntervalProblems(recorded, TIERED)).toEqual([]);
+    // One wait cut short (a bound not kept) is caught on the recorded offsets.
+    const early = recorded.map((a, i) => (i === 3 ? { ...a, offsetMs: a.offsetMs - 2_000 } : a));
+    expect(retryIntervalProblems(early, TIERED)).toHaveLength(1);
+  });
+
   it('real time (scale 1): 1m, 2m, 5m within 20%', () => {
     const real = { ...TIERED, expectedMs: [60_000, 120_000, 300_000], timeScale: 1 };
     expect(retryIntervalProblems(at([0, 61_000, 182_000, 484_000]), real)).toEqual([]);
