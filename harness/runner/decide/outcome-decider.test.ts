@@ -140,4 +140,36 @@ describe('the outcome decider on recorded journals', () => {
     expect(d.basis).toBe('quiet');
     expect(d.atMs).toBeGreaterThanOrEqual(35_000);
   });
+
+  // tiered-fix's journal from the matrix at time scale 60, and the same waits at scale 1 (1m, 2m, 5m): the
+  // uncompressed cell was once decided "terminal" 37 s after its first call, before its first declared retry.
+  it("waits out a bounded retry's declared intervals before calling a quiet sidecar stopped", () => {
+    const recorded = journal('matrix-create-permissiondenied-a.tiered-fix');
+    const bounded = (scale: number): Expectation => ({
+      outcome: 'bounded',
+      attempts: 4,
+      stillRetrying: false,
+      retryIntervals: {
+        expectedMs: [60_000, 120_000, 300_000].map((ms) => ms / scale),
+        toleranceRatio: 0.2,
+        toleranceMs: 250,
+        timeScale: scale,
+      },
+    });
+    const compressed = replay({ ...recorded, era: 'v1alpha1' }, bounded(60));
+    expect(compressed.basis).toBe('quiet');
+    expect(compressed.attemptsSeen).toBe(4);
+
+    const first = recorded.attempts[0]?.offsetMs ?? 0;
+    const real = recorded.attempts.map((a) => ({ ...a, offsetMs: first + (a.offsetMs - first) * 60 }));
+    // After the 5m wait, twice that of quiet outlasts a 10-minute window: the window closes on 4 attempts.
+    const d = replay({ era: 'v1alpha1', attempts: real }, bounded(1), { windowMs: 600_000 });
+    expect(d.attemptsSeen).toBe(4);
+    expect(d.atMs).toBeGreaterThan(real[3]?.offsetMs ?? Number.POSITIVE_INFINITY);
+    // With the third retry missing, quiet is decided only once the 5m wait and its 60 s tolerance have passed.
+    const three = replay({ era: 'v1alpha1', attempts: real.slice(0, 3) }, bounded(1), { windowMs: 600_000 });
+    expect(three.attemptsSeen).toBe(3);
+    expect(three.atMs).toBeGreaterThanOrEqual((real[2]?.offsetMs ?? 0) + 360_000);
+    expect(three.evidence).toMatch(/declared retry interval 3 of 300 s/);
+  });
 });

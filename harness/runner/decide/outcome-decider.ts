@@ -149,7 +149,15 @@ export function decideOutcome(
     witness.terminalConfirmed ? s.confirmedQuietFloorMs : s.quietFloorMs,
     n === 0 ? NEVER_CALLED_QUIET_MS : 0,
   );
-  const neededQuiet = Math.max(limiterWait, floor, 2 * lastInterval);
+  // A bounded retry declares its next wait (1m, 2m, 5m at time scale 1): quiet for less than that wait and its
+  // tolerance says nothing; a call after it would fail the interval check anyway, so the decision cannot change.
+  const declared = expect.retryIntervals;
+  const nextWait = n >= 1 ? declared?.expectedMs[n - 1] : undefined;
+  const boundedWait =
+    declared && nextWait !== undefined
+      ? nextWait + Math.max(nextWait * declared.toleranceRatio, declared.toleranceMs)
+      : 0;
+  const neededQuiet = Math.max(limiterWait, floor, 2 * lastInterval, boundedWait);
   if (quietMs >= neededQuiet) {
     const what = n === 0 ? 'no call' : `${n} attempt(s), the last ${last?.code}`;
     return {
@@ -159,11 +167,13 @@ export function decideOutcome(
       basis: 'quiet',
       evidence:
         `${what}, then quiet for ${fmt(quietMs)} (needed ${fmt(neededQuiet)}: ` +
-        (limiterWait >= floor
-          ? `${QUIET_MARGIN}x the ${rules.era} limiter's next wait of ${fmt(limiterDelayMs(rules.era, failures))}`
-          : witness.terminalConfirmed
-            ? `the sidecar's own records: ${witness.terminalConfirmed}`
-            : `the ${rules.era} floor, longer than any other requeue source of the era`) +
+        (boundedWait >= Math.max(limiterWait, floor)
+          ? `the declared retry interval ${n} of ${fmt(nextWait ?? 0)} and its tolerance`
+          : limiterWait >= floor
+            ? `${QUIET_MARGIN}x the ${rules.era} limiter's next wait of ${fmt(limiterDelayMs(rules.era, failures))}`
+            : witness.terminalConfirmed
+              ? `the sidecar's own records: ${witness.terminalConfirmed}`
+              : `the ${rules.era} floor, longer than any other requeue source of the era`) +
         ')',
     };
   }
