@@ -2,6 +2,7 @@
 // the split keeps each RPC's planes whole, so sharding starts no plane twice unless a cut falls inside an RPC.
 import { describe, expect, it } from 'vitest';
 import {
+  builtinMatrixVariants,
   cellsOfShard,
   defaultMatrixVariants,
   loadPolicy,
@@ -46,5 +47,34 @@ describe('matrix --shard: control planes per shard (matrixEnvironmentKey, all fo
       for (let i = 1; i <= n; i++) sum += planes(cellsOfShard(plan, { index: i, count: n })).size;
       expect(sum, `N=${n}`).toBeLessThanOrEqual(whole + (n - 1) * variants.length);
     }
+  });
+});
+
+describe('matrix --only tiered-fix: bounded cells in planes of their own', () => {
+  it('puts the PermissionDenied and Unauthenticated cells of each RPC beside no other cell', async () => {
+    const tiered = builtinMatrixVariants().find((v) => v.name === 'tiered-fix') as SidecarVariant;
+    const policy = await loadPolicy(policyFileFor('tiered-fix', new Map()) as string);
+    const cells = planMatrix({ windowMs: 60_000, policies: new Map([['tiered-fix', policy]]) });
+    const byPlane = new Map<string, string[]>();
+    for (const s of cells) {
+      const key = matrixEnvironmentKey(s, tiered);
+      byPlane.set(key, [...(byPlane.get(key) ?? []), s.name]);
+    }
+    expect([...byPlane.keys()].sort()).toEqual(
+      [
+        ...['create', 'delete', 'grant', 'revoke'].flatMap((r) => [
+          `tiered-fix/${r}`,
+          `tiered-fix/${r}-bounded`,
+        ]),
+        'tiered-fix/grant-crash-isolated-always',
+        'tiered-fix/grant-crash-isolated-then-ok',
+      ].sort(),
+    );
+    expect(byPlane.get('tiered-fix/grant-bounded')?.sort()).toEqual([
+      'grant-permissiondenied-a',
+      'grant-permissiondenied-t',
+      'grant-unauthenticated-a',
+      'grant-unauthenticated-t',
+    ]);
   });
 });
