@@ -165,6 +165,11 @@ describe('the outcome decider on recorded journals', () => {
     // After the 5m wait, twice that of quiet outlasts a 10-minute window: the window closes on 4 attempts.
     const d = replay({ era: 'v1alpha1', attempts: real }, bounded(1), { windowMs: 600_000 });
     expect(d.attemptsSeen).toBe(4);
+    // With a window that allows it (19 minutes), quiet for twice the 5m wait, and the evidence says so.
+    const long = replay({ era: 'v1alpha1', attempts: real }, bounded(1), { windowMs: 19 * 60_000 });
+    expect(long.basis).toBe('quiet');
+    expect(long.attemptsSeen).toBe(4);
+    expect(long.evidence).toMatch(/twice the last interval of 300 s/);
     expect(d.atMs).toBeGreaterThan(real[3]?.offsetMs ?? Number.POSITIVE_INFINITY);
     // With the third retry missing, quiet is decided only once the 5m wait and its 60 s tolerance have passed.
     const three = replay({ era: 'v1alpha1', attempts: real.slice(0, 3) }, bounded(1), { windowMs: 600_000 });

@@ -167,13 +167,15 @@ export function decideOutcome(
       basis: 'quiet',
       evidence:
         `${what}, then quiet for ${fmt(quietMs)} (needed ${fmt(neededQuiet)}: ` +
-        (boundedWait >= Math.max(limiterWait, floor)
-          ? `the declared retry interval ${n} of ${fmt(nextWait ?? 0)} and its tolerance`
-          : limiterWait >= floor
-            ? `${QUIET_MARGIN}x the ${rules.era} limiter's next wait of ${fmt(limiterDelayMs(rules.era, failures))}`
-            : witness.terminalConfirmed
-              ? `the sidecar's own records: ${witness.terminalConfirmed}`
-              : `the ${rules.era} floor, longer than any other requeue source of the era`) +
+        (2 * lastInterval > Math.max(limiterWait, floor, boundedWait)
+          ? `twice the last interval of ${fmt(lastInterval)}`
+          : boundedWait >= Math.max(limiterWait, floor)
+            ? `the declared retry interval ${n} of ${fmt(nextWait ?? 0)} and its tolerance`
+            : limiterWait >= floor
+              ? `${QUIET_MARGIN}x the ${rules.era} limiter's next wait of ${fmt(limiterDelayMs(rules.era, failures))}`
+              : witness.terminalConfirmed
+                ? `the sidecar's own records: ${witness.terminalConfirmed}`
+                : `the ${rules.era} floor, longer than any other requeue source of the era`) +
         ')',
     };
   }
