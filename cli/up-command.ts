@@ -8,6 +8,7 @@ export interface UpFlags {
   era?: string;
   rules?: string;
   dir: string;
+  driverName?: string;
 }
 
 /** --sidecar may be given several times (each an era, a variant or a path); none means every built-in variant. */
@@ -40,6 +41,10 @@ export function describeStack(state: StackState, readySeconds: number): string {
 /** `cosi-chaos up`: starts the stack, prints how to use it, and stays until Ctrl-C or SIGTERM. */
 export async function upCommand(flags: UpFlags, log: (line: string) => void): Promise<number> {
   const variants = upVariants(flags);
+  if (flags.driverName !== undefined && variants.length !== 1)
+    throw new UsageError(
+      `--driver-name names one driver: choose one variant with --sidecar (not ${variants.length})`,
+    );
   let rulesText: string | undefined;
   if (flags.rules !== undefined) {
     rulesText = await readFile(flags.rules, 'utf8').catch(() => {
@@ -51,6 +56,7 @@ export async function upCommand(flags: UpFlags, log: (line: string) => void): Pr
     variants,
     dir: flags.dir,
     rulesText,
+    ...(flags.driverName ? { driverName: flags.driverName } : {}),
     progress: (d) => log(`  ${d}`),
     onRulesProblem: (m) => log(`rules not applied, the drivers keep the previous ones: ${m}`),
     onRulesApplied: () => log(`rules applied from ${stack.state.rulesFile}`),

@@ -44,6 +44,7 @@ export class AttachedEnvironment extends ScenarioEnvironment {
         sidecarLogFile: s.sidecarLog,
         ...(s.metricsUrl ? { metricsUrl: s.metricsUrl } : {}),
         sidecarUser: s.sidecarUser,
+        driverName: s.driverName,
       });
     }
     super(members, plane.era === 'v1alpha2' ? V1ALPHA2_OBJECTS : V1ALPHA1_OBJECTS);

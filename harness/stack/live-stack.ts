@@ -8,7 +8,6 @@ import {
   LocalEnvironment,
   VariantRuntime,
 } from '../runner/start/local-environment.ts';
-import { driverNameFor } from '../runner/start/object-names.ts';
 import type { SidecarVariant } from '../variants/sidecar-variants.ts';
 import { composeStackRules } from './stack-rules.ts';
 import {
@@ -29,6 +28,8 @@ export interface LiveStackOptions {
   /** Told of the rules file's problems as it is edited (the stack keeps the last good rules). */
   onRulesProblem?: (message: string) => void;
   onRulesApplied?: () => void;
+  /** The name the (one) driver gives instead of the variant's own: what another test tool's values expect. */
+  driverName?: string;
 }
 
 /** Variants share a control plane when they run the same controller on the same CRDs (as `run` groups them). */
@@ -83,6 +84,7 @@ export class LiveStack {
             [],
             join(dir, 'logs', folder),
             opts.progress,
+            opts.driverName ? { driverName: () => opts.driverName as string } : {},
           );
           envs.push(env);
           planes.push(await describePlane(key, env));
@@ -139,7 +141,7 @@ async function describePlane(key: string, env: LocalEnvironment): Promise<LiveSt
     return {
       name: h.variant.name,
       era: h.variant.era,
-      driverName: driverNameFor(h.variant.name),
+      driverName: h.driverName,
       adminUrl: h.driver.admin.baseUrl,
       driverSocket: h.driver.socketPath,
       journalFile: h.driver.journalPath,

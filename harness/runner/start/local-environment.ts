@@ -61,6 +61,7 @@ export class VariantRuntime implements VariantHandle {
     readonly sidecarUser?: string,
     /** The real driver behind this variant's interposer (spec.driver), when the scenarios select one. */
     readonly realDriver?: RealDriver,
+    readonly driverName: string = driverNameFor(variant.name),
   ) {
     this.supervision = this.supervise();
   }
@@ -114,6 +115,8 @@ export interface LocalEnvironmentOptions {
   sidecarNamespace?: string;
   /** Told as each phase of the start is reached (etcd ready, kube-apiserver ready, CRDs established, ...). */
   mark?: (phase: string) => void;
+  /** The driver names the drivers give (default driverNameFor: one per variant); `up --driver-name`. */
+  driverName?: (variant: string) => string;
 }
 
 /**
@@ -180,7 +183,7 @@ export class LocalEnvironment extends ScenarioEnvironment {
     const realStarts = members.map((m) =>
       startRealDriver(selection, {
         id: m.variant.name,
-        driverName: driverNameFor(m.variant.name),
+        driverName: (opts.driverName ?? driverNameFor)(m.variant.name),
         workDir: logDir,
         binaries: bins,
       }),
@@ -190,7 +193,7 @@ export class LocalEnvironment extends ScenarioEnvironment {
       const real = await realStarts[i];
       return MockDriverProcess.start({
         id: m.variant.name,
-        driverName: driverNameFor(m.variant.name),
+        driverName: (opts.driverName ?? driverNameFor)(m.variant.name),
         rules: [...(real?.harnessRules ?? []), ...scopedRules(scenarios, m.variant.name)],
         workDir: logDir,
         ...(real ? { upstream: real.upstream } : {}),
@@ -321,6 +324,7 @@ export class LocalEnvironment extends ScenarioEnvironment {
           metricsPort ? `http://127.0.0.1:${metricsPort}/metrics` : undefined,
           `system:serviceaccount:${sidecarNs}:${sa}`,
           await realStarts[i],
+          (opts.driverName ?? driverNameFor)(m.variant.name),
         );
         runtimes.set(m.variant.name, rt);
         cleanup.unshift(() => rt.stop());
@@ -352,7 +356,7 @@ export class LocalEnvironment extends ScenarioEnvironment {
   private async waitForSidecar(rt: VariantRuntime, timeoutMs = 60_000): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     const leases = timedApiClient(this.controlPlane.adminKubeConfig(), CoordinationV1Api);
-    const leaseName = driverNameFor(rt.variant.name).replace(/\./g, '-');
+    const leaseName = rt.driverName.replace(/\./g, '-');
     const needsLease = rt.variant.era === 'v1alpha1';
     while (Date.now() < deadline && rt.restarts === 0) {
       const calls = await rt.driver.admin.journal({ rpc: 'getInfo' }).catch(() => []);

@@ -46,6 +46,8 @@ export interface VariantHandle {
   readonly sidecarUser?: string;
   /** The real driver behind the variant's interposer (spec.driver, local backend). */
   readonly realDriver?: RealDriver;
+  /** The name its driver gives, where not driverNameFor(variant) (a stack started with --driver-name). */
+  readonly driverName?: string;
 }
 
 /** Which scenario objects are far enough along to be triggered, each as "namespace/name". */
@@ -128,7 +130,7 @@ export abstract class ScenarioEnvironment implements ObjectTarget {
   async applyScenario(s: Scenario, variant: string): Promise<void> {
     if (s.scale) return applyClaimFleet(this, s, variant);
     const n = this.namesFor(s, variant);
-    const driverName = driverNameFor(variant);
+    const driverName = this.member(variant).driverName ?? driverNameFor(variant);
     const o = this.objects;
     const objects = [
       o.bucketClass({
