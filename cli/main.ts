@@ -99,7 +99,10 @@ async function main(argv: string[]): Promise<number> {
     )
     .option('--era <era>', 'with --sidecar PATH: the COSI API era of that binary (v1alpha1 or v1alpha2)')
     .option('--rules <file>', "initial rules for every driver (copied to the stack's rules file)")
-    .option('--driver-name <name>', 'with one --sidecar: the name its driver gives (e.g. what a test suite expects)')
+    .option(
+      '--driver-name <name>',
+      'with one --sidecar: the name its driver gives (e.g. what a test suite expects)',
+    )
     .option('--dir <dir>', 'state file, rules file and logs of the stack', DEFAULT_STACK_DIR)
     .action(async (flags) => {
       code = await upCommand(flags, out);
