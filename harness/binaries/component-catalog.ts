@@ -279,3 +279,16 @@ export const VERSITYGW: GoBuildRecipe = {
   pkg: 'github.com/versity/versitygw/cmd/versitygw',
   origin: 'github.com/versity/versitygw@v1.8.0',
 };
+
+/**
+ * kyverno/chainsaw, the declarative Kubernetes test runner upstream COSI writes its end-to-end test in
+ * (`test/e2e/chainsaw-test.yaml`); run against `cosi-chaos up` as proof by a tool nobody here wrote.
+ */
+export const CHAINSAW: GoBuildRecipe = {
+  name: 'chainsaw',
+  version: 'v0.2.12',
+  module: 'github.com/kyverno/chainsaw',
+  moduleVersion: 'v0.2.12',
+  pkg: 'github.com/kyverno/chainsaw',
+  origin: 'github.com/kyverno/chainsaw@v0.2.12',
+};
