@@ -1,12 +1,11 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DriverAdminClient } from '../../harness/driver/driver-admin-client.ts';
 import type { StackState } from '../../harness/stack/stack-state.ts';
-import { startCli } from './cli-run.ts';
+import { type startCli, startUp } from './cli-run.ts';
 import { processesMentioning } from './process-census.ts';
 import {
   KUBELET_STEPS,
@@ -27,7 +26,6 @@ describe("upstream COSI's chainsaw test against cosi-chaos up", () => {
   let state: StackState;
   let upstream: UpstreamChainsawTest;
   let kubeconfig: string;
-  let output = '';
 
   /** A namespace of its own per chainsaw run (its objects are named after it, BucketClasses too). */
   const freshNamespace = async (prefix: string): Promise<string> => {
@@ -41,25 +39,14 @@ describe("upstream COSI's chainsaw test against cosi-chaos up", () => {
   beforeAll(async () => {
     upstream = await upstreamChainsawTest();
     dir = await mkdtemp(join(tmpdir(), 'cosi-chaos-chainsaw-'));
-    up = startCli([
-      'up',
+    ({ up } = await startUp([
       '--dir',
       dir,
       '--sidecar',
       'v1alpha1-v0.2.2',
       '--driver-name',
       upstream.values.driverName,
-    ]);
-    up.all?.on('data', (c: Buffer) => {
-      output += c.toString();
-    });
-    let ended = false;
-    void up.then(() => {
-      ended = true;
-    });
-    const deadline = Date.now() + 30 * 60_000; // a cold machine builds the binaries first
-    while (!output.includes('Ctrl-C stops everything') && !ended && Date.now() < deadline) await sleep(200);
-    if (!output.includes('Ctrl-C stops everything')) throw new Error(`up did not come up:\n${output}`);
+    ]));
     state = JSON.parse(await readFile(join(dir, 'stack.json'), 'utf8')) as StackState;
     kubeconfig = (state.planes[0] as StackState['planes'][number]).kubeconfig;
   }, 31 * 60_000);

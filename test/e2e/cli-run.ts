@@ -1,4 +1,5 @@
 import { dirname, join, resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { execa, type ResultPromise } from 'execa';
 
@@ -36,4 +37,28 @@ export async function readRunResults<T>(
         `${err instanceof Error ? err.message : String(err)}\n--- last lines of its output ---\n${tail}`,
     );
   }
+}
+
+/**
+ * Starts `cosi-chaos up` with `args` and waits until it says it is ready (30 minutes: a cold machine builds the
+ * binaries first); throws with its output when it ends or never gets there. `output()` keeps growing after.
+ */
+export async function startUp(args: string[]): Promise<{
+  up: ReturnType<typeof startCli>;
+  output: () => string;
+}> {
+  const up = startCli(['up', ...args]);
+  let text = '';
+  up.all?.on('data', (c: Buffer) => {
+    text += c.toString();
+  });
+  let ended = false;
+  void up.then(() => {
+    ended = true;
+  });
+  const ready = 'Ctrl-C stops everything';
+  const deadline = Date.now() + 30 * 60_000;
+  while (!text.includes(ready) && !ended && Date.now() < deadline) await sleep(200);
+  if (!text.includes(ready)) throw new Error(`up did not come up:\n${text}`);
+  return { up, output: () => text };
 }
