@@ -81,7 +81,8 @@ describe('report compare --format pr on a matrix run', () => {
         const fixed = cellOf('correct-fix', r);
         return (
           measuredBoth(r) &&
-          (r.outcome !== fixed.outcome || attemptsMoved(r.attempts.length, fixed.attempts.length))
+          (r.outcome !== fixed.outcome ||
+            (r.outcome !== 'unbounded' && attemptsMoved(r.attempts.length, fixed.attempts.length)))
         );
       })
       .map((r) => [
@@ -93,6 +94,37 @@ describe('report compare --format pr on a matrix run', () => {
       ]);
     expect(expected.length).toBeGreaterThan(0);
     expect(rows(t).map((row) => row.slice(0, 5))).toEqual(expected);
+  });
+
+  it('does not call two unbounded loops a change for their counts (where the decider stopped watching)', () => {
+    const loop = upstream().find(
+      (r) => r.outcome === 'unbounded' && cellOf('correct-fix', r).outcome === 'unbounded',
+    );
+    expect(loop).toBeDefined();
+    const fixedLoop = cellOf('correct-fix', loop as ScenarioResult);
+    // The same file with that loop seen for 5 more attempts on the patched side: a count beyond noise.
+    const longer: RunResults = {
+      ...matrix,
+      scenarios: matrix.scenarios.map((r) =>
+        r === fixedLoop ? { ...r, attempts: [...r.attempts, ...r.attempts.slice(0, 5)] } : r,
+      ),
+    };
+    expect(attemptsMoved(loop?.attempts.length ?? 0, (loop?.attempts.length ?? 0) + 5)).toBe(true);
+    const keyOf = (p: { rpc?: string; code?: string; pattern?: string }) => `${p.rpc} ${p.code} ${p.pattern}`;
+    const changed = comparePr(matrix, longer).changed.map(keyOf);
+    expect(changed).not.toContain(keyOf({ ...loop?.cell }));
+    // A bounded cell whose count moves is still a change.
+    const bounded = upstream().find(
+      (r) => r.outcome === 'bounded' && cellOf('correct-fix', r).outcome === 'bounded',
+    );
+    const fixedBounded = cellOf('correct-fix', bounded as ScenarioResult);
+    const moved: RunResults = {
+      ...matrix,
+      scenarios: matrix.scenarios.map((r) =>
+        r === fixedBounded ? { ...r, attempts: [...r.attempts, ...r.attempts.slice(0, 3)] } : r,
+      ),
+    };
+    expect(comparePr(matrix, moved).changed.map(keyOf)).toContain(keyOf({ ...bounded?.cell }));
   });
 
   it('lists the cells of the patched variant that disagree with its declared policy, with the evidence', () => {

@@ -24,7 +24,10 @@ export interface PrCellPair {
   pattern?: MatrixCell['pattern'];
   base?: ScenarioResult;
   patched?: ScenarioResult;
-  /** Outcome changed, or the attempt count moved beyond noise (compare.ts attemptsMoved); both sides measured. */
+  /**
+   * Outcome changed, or the attempt count moved beyond noise (compare.ts attemptsMoved) where the outcome is not
+   * unbounded on both sides; both sides measured.
+   */
   changed: boolean;
   /** One side never reached the driver or could not run: nothing to compare, whatever the other side did. */
   unmeasured: boolean;
@@ -142,7 +145,9 @@ export function comparePr(base: RunResults, patched: RunResults, choice: PrVaria
         b !== undefined &&
         p !== undefined &&
         !unmeasured &&
-        (b.outcome !== p.outcome || attemptsMoved(b.attempts.length, p.attempts.length)),
+        (b.outcome !== p.outcome ||
+          // Two unbounded loops differ in count only by when the decider stopped watching (6+ attempts).
+          (b.outcome !== 'unbounded' && attemptsMoved(b.attempts.length, p.attempts.length))),
       unmeasured,
     };
     if (any.cell) pair.pattern = any.cell.pattern;
