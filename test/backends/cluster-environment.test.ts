@@ -181,7 +181,7 @@ describe('run: backend flags are checked before anything starts (exit 2, one lin
     ],
     [
       ['--backend', 'kind', '--sidecar-image', 'nope=img'],
-      'error: --sidecar-image nope=img: "nope" is not one of v1alpha1-cosi86, v1alpha1-v0.1.0, v1alpha1-v0.2.0, v1alpha1-v0.2.1, v1alpha1-v0.2.2, v1alpha2-main, custom',
+      'error: --sidecar-image nope=img: "nope" is not one of v1alpha1-cosi86, v1alpha1-v0.1.0, v1alpha1-v0.2.0, v1alpha1-v0.2.1, v1alpha1-v0.2.2, v1alpha2-main, seed-patch, correct-fix, tiered-fix, custom',
     ],
     [
       ['--backend', 'kind', '--cluster-name', 'Bad Name'],
