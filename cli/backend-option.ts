@@ -9,6 +9,7 @@ import {
   ClusterEnvironment,
   ClusterTurns,
   type CommandRunner,
+  deletesAlone,
   ExistingClusterBackend,
   KindBackend,
   RUN_VARIANTS,
@@ -153,8 +154,7 @@ export function backendFromFlags(flags: BackendFlags, overrides: BackendOverride
       // the three patched builds beside v1alpha1-cosi86 on one controller, 3 of 4 bucket-not-empty claims never
       // became ready (the controller's status writes lost to the sidecars' for the whole window).
       environmentKey: (s, v) =>
-        `${v.controller.origin}|${v.crds.module}@${v.crds.version}` +
-        (s.trigger === 'delete-claim' || s.trigger === 'delete-access' ? `!${v.name}` : ''),
+        `${v.controller.origin}|${v.crds.module}@${v.crds.version}${deletesAlone(s, v)}`,
       startEnvironment: async (a) => {
         if (backend === 'kind') await requireKindTools(overrides.runner);
         const first = a.members[0];

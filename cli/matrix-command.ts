@@ -157,10 +157,9 @@ export async function matrixCommand(
       if (!variants.some((v) => v.name === n)) throw new UsageError(`--only "${n}" is not a variant`);
     variants = variants.filter((v) => names.includes(v.name));
   } else {
-    const defaults = new Set(defaultMatrixVariants().map((v) => v.name));
-    variants = variants.filter(
-      (v) => defaults.has(v.name) || !builtinMatrixVariants().some((b) => b.name === v.name),
-    );
+    const optIn = new Set(builtinMatrixVariants().map((v) => v.name));
+    for (const v of defaultMatrixVariants()) optIn.delete(v.name);
+    variants = variants.filter((v) => !optIn.has(v.name));
   }
   const explicit = new Map<string, string>();
   for (const p of flags.policy ?? []) {

@@ -46,6 +46,7 @@ export { provisionBinary } from './runner/start/binary-provisioner.ts';
 export { ClusterEnvironment, ClusterSidecarError } from './runner/start/cluster-environment.ts';
 export { driverNameFor } from './runner/start/object-names.ts';
 export {
+  deletesAlone,
   type RunProgress,
   runSuite,
   type SidecarResolver,

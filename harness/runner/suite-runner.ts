@@ -82,6 +82,11 @@ export interface SuiteOptions {
 // (etcd, the CRD's first-create pause, leader election): COSI-86 on six releases measured 22-24 s at 6, 25-27 s at 3.
 const START_CONCURRENCY = 6;
 
+/** The key suffix that gives a sidecar a plane (or cluster turn) of its own in a scenario that deletes. */
+export function deletesAlone(s: Scenario, v: SidecarVariant): string {
+  return s.trigger === 'delete-claim' || s.trigger === 'delete-access' ? `!${v.name}` : '';
+}
+
 /** Variants share a control plane when they run the same controller on the same CRDs in the same namespace. */
 function defaultEnvironmentKey(s: Scenario, v: SidecarVariant): string {
   const ns = s.sidecarNamespace ? `@${s.sidecarNamespace}` : '';
@@ -91,8 +96,7 @@ function defaultEnvironmentKey(s: Scenario, v: SidecarVariant): string {
   // finalizer of another driver's deleted Bucket (deleteBucketOp skips it with nil, Update then strips the
   // finalizer): beside a second variant (its patched builds share its controller) the owner's failed delete is
   // never retried (measured: 1 DriverDeleteBucket instead of an endless retry). Each variant deletes alone.
-  const alone = s.trigger === 'delete-claim' || s.trigger === 'delete-access' ? `!${v.name}` : '';
-  return `${v.controller.origin}|${v.crds.module}@${v.crds.version}${ns}${driver}${ownPlaneSuffix(s, v)}${alone}`;
+  return `${v.controller.origin}|${v.crds.module}@${v.crds.version}${ns}${driver}${ownPlaneSuffix(s, v)}${deletesAlone(s, v)}`;
 }
 
 // Scenarios that get a control plane of their own (per release):
