@@ -17,7 +17,7 @@ const ms = (v?: number) => (v === undefined ? '-' : v < 1000 ? `${v}ms` : `${(v 
 
 function line(l: WatchedLoop, now: number): string {
   const who = l.scenario ? ` [${l.scenario}]` : '';
-  return `${new Date(now).toISOString().slice(11, 23)} ${l.variant} ${l.rpc} ${l.bucket}${who} #${l.count} ${l.lastCode} +${ms(l.lastIntervalMs)} outcome now: ${outcomeNow(l, now)}`;
+  return `${new Date(now).toISOString().slice(11, 23)} ${l.variant} ${l.rpc} ${l.bucket}${who} #${l.count} ${l.lastCode} +${ms(l.lastIntervalMs)} outcome now: ${outcomeNow(l, now).text}`;
 }
 
 function table(loops: WatchedLoop[], now: number): string {
@@ -29,7 +29,7 @@ function table(loops: WatchedLoop[], now: number): string {
     String(l.count),
     l.lastCode,
     ms(l.lastIntervalMs),
-    outcomeNow(l, now),
+    outcomeNow(l, now).text,
   ]);
   const head = ['VARIANT', 'RPC', 'BUCKET', 'SCENARIO', 'COUNT', 'CODE', 'INTERVAL', 'OUTCOME NOW'];
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
@@ -57,7 +57,7 @@ export async function watchCommand(
   const drivers = state.planes.flatMap((p) =>
     p.variants.map((v) => ({ v, admin: new DriverAdminClient(v.adminUrl), since: 0 })),
   );
-  const shown = new Map<WatchedLoop, string>();
+  const shown = new Map<WatchedLoop, string>(); // the outcome kind last printed per loop
   let stopped = false;
   const stop = () => {
     stopped = true;
@@ -77,9 +77,9 @@ export async function watchCommand(
         d.since = Math.max(d.since, c.seq);
         const loop = watch.add(d.v.name, d.v.era, c);
         if (loop && !tty) {
-          const text = line(loop, Date.parse(c.wallTime));
-          shown.set(loop, outcomeNow(loop, Date.parse(c.wallTime)));
-          write(`${text}\n`);
+          const at = Date.parse(c.wallTime);
+          shown.set(loop, outcomeNow(loop, at).kind);
+          write(`${line(loop, at)}\n`);
         }
       }
     }
@@ -90,11 +90,12 @@ export async function watchCommand(
       );
     else
       for (const l of watch.loops.values()) {
+        // A line when the judgement changes, not when its evidence ("the last 1.2 s ago") does.
         const o = outcomeNow(l, now);
-        if (shown.get(l) !== o) {
-          shown.set(l, o);
+        if (shown.get(l) !== o.kind) {
+          shown.set(l, o.kind);
           write(
-            `${new Date(now).toISOString().slice(11, 23)} ${l.variant} ${l.rpc} ${l.bucket} outcome now: ${o}\n`,
+            `${new Date(now).toISOString().slice(11, 23)} ${l.variant} ${l.rpc} ${l.bucket} outcome now: ${o.text}\n`,
           );
         }
       }

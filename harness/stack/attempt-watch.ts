@@ -19,6 +19,8 @@ export interface WatchedLoop {
   lastIntervalMs?: number;
   firstAt: number;
   attempts: Attempt[];
+  /** The count at which the decider last judged this loop still retrying with no bound in sight. */
+  retryingAtCount?: number;
 }
 
 /** Gathers driver calls per (variant, RPC, bucket) as the stack's journals return them. */
@@ -56,8 +58,18 @@ export class AttemptWatch {
   }
 }
 
-/** The outcome the run's decider would give this loop now (or what it is still waiting for). */
-export function outcomeNow(loop: WatchedLoop, now: number): string {
+/** What the decider would say of a loop now: `kind` changes only when the judgement does, `text` says why. */
+export interface WatchOutcome {
+  kind: 'undecided' | 'stopped' | string;
+  text: string;
+}
+
+/**
+ * The outcome the run's decider would give this loop now (or what it is still waiting for). A loop once judged
+ * still retrying that then goes quiet has stopped: an attached run's cleanup deletes its claim, a person edits a
+ * rule; the decider alone would go back to "undecided" and later call it terminal, which says the wrong thing.
+ */
+export function outcomeNow(loop: WatchedLoop, now: number): WatchOutcome {
   const elapsedMs = now - loop.firstAt;
   const d = decideOutcome(
     { era: loop.era, windowMs: WATCH_WINDOW_MS, largestBudget: 0, full: false },
@@ -65,12 +77,27 @@ export function outcomeNow(loop: WatchedLoop, now: number): string {
     loop.attempts,
     elapsedMs,
   );
-  if (!d.decided) return `undecided (${d.waitingFor})`;
+  const retryingAt = loop.retryingAtCount;
+  if (d.decided && d.basis === 'retrying') {
+    loop.retryingAtCount = loop.count;
+  } else if (retryingAt !== undefined) {
+    const quiet = Math.round((now - loop.firstAt - (loop.attempts.at(-1)?.offsetMs ?? 0)) / 1000);
+    if (!d.decided)
+      return {
+        kind: 'unbounded',
+        text: `unbounded (was still retrying at attempt ${retryingAt}; quiet ${quiet} s)`,
+      };
+    return {
+      kind: 'stopped',
+      text: `stopped after ${loop.count} attempts, ${loop.count - retryingAt} after it was judged still retrying (its claim deleted, or a rule changed?)`,
+    };
+  }
+  if (!d.decided) return { kind: 'undecided', text: `undecided (${d.waitingFor})` };
   const c = classifyAttempts({
     attempts: loop.attempts,
     observedMs: elapsedMs,
     sidecarRestarts: 0,
     stopped: d.basis === 'quiet',
   });
-  return `${c.outcome} (${d.evidence})`;
+  return { kind: c.outcome, text: `${c.outcome} (${d.evidence})` };
 }
