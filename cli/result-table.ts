@@ -34,5 +34,7 @@ export function renderResultTable(results: RunResults): string {
       (r) =>
         `  ${r.scenario} / ${r.variant}: ${r.verdict === 'skipped' ? 'SKIPPED' : 'FAILED'}: ${r.verdictReason}`,
     );
+  for (const r of results.scenarios)
+    for (const u of r.unchecked ?? []) notes.push(`  ${r.scenario} / ${r.variant}: NOT CHECKED: ${u}`);
   return [...lines, ...(notes.length ? ['', ...notes] : [])].join('\n');
 }

@@ -23,6 +23,7 @@ function failureMessage(r: ScenarioResult): string {
 function details(r: ScenarioResult): string {
   const lines = [
     `verdict: ${r.verdict}: ${r.verdictReason}`,
+    ...(r.unchecked ?? []).map((u) => `not checked: ${u}`),
     `attempts: ${r.attempts.length} (${formatCodes(r.attempts.map((a) => a.code))})`,
     `intervals: ${formatIntervals(r.intervalsMs)}`,
   ];

@@ -131,6 +131,14 @@ export function renderMarkdown(results: RunResults): string {
     }
     out.push('');
   }
+  const unchecked = results.scenarios.filter((r) => r.unchecked?.length);
+  if (unchecked.length > 0) {
+    out.push('### Not checked', '');
+    for (const r of unchecked)
+      for (const u of r.unchecked ?? [])
+        out.push(`- **${mdCell(r.scenario)} / ${mdCell(r.variant)}**: ${mdCell(u)}`);
+    out.push('');
+  }
 
   out.push(...decisionSection(results.scenarios), ...witnessSection(results.scenarios));
   out.push(...bucketLedgerSection(results.scenarios), ...realDriverSection(results.scenarios));

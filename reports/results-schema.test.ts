@@ -165,6 +165,7 @@ const scenarioResult: KeyKinds<ScenarioResult> = {
   expectation: 'required',
   verdict: 'required',
   verdictReason: 'required',
+  unchecked: 'optional',
   cell: 'optional',
   policy: 'optional',
   decision: 'optional',

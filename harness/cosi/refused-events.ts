@@ -49,3 +49,49 @@ export function refusedEvents(log: string, objects?: ReadonlySet<string>): Refus
   }
   return [...byKey.values()];
 }
+
+// client-go's event broadcaster: the sleep between two tries of a refused Event.
+const BROADCASTER_RETRY_MS = 10_000;
+
+// klog's line header: severity, month, day, local time to the microsecond (no year).
+const KLOG_HEADER = /^[IWEF](\d\d)(\d\d) (\d\d):(\d\d):(\d\d)\.(\d{3})/;
+
+function klogTime(line: string, year: number): number | undefined {
+  const m = KLOG_HEADER.exec(line);
+  if (!m) return undefined;
+  const [, mo, d, h, mi, s, ms] = m.map(Number) as number[];
+  return new Date(year, (mo as number) - 1, d, h, mi, s, ms).getTime();
+}
+
+/**
+ * Why this sidecar could not have logged a refused Event about `objects` since `sinceMs`, or undefined: client-go's
+ * broadcaster writes one Event at a time and retries a refused one 12 times, 10 s apart, before the next; a
+ * sidecar still refusing other objects' Events after `sinceMs` (an earlier attached run's, each attempt of its
+ * loop one more Event) has a queue that hides this run's for minutes.
+ */
+export function refusedEventBacklog(
+  log: string,
+  objects: ReadonlySet<string>,
+  sinceMs: number,
+): string | undefined {
+  const year = new Date(sinceMs).getFullYear();
+  // A busy broadcaster logs a refusal every 10 s: one just before the run applied its objects counts too, so a run
+  // decided within seconds of applying still knows.
+  const from = sinceMs - BROADCASTER_RETRY_MS - 1_000;
+  const others = new Map<string, number>();
+  for (const line of log.split('\n')) {
+    const ev = parseRefusedEventLine(line);
+    if (!ev || objects.has(ev.object.slice(ev.object.indexOf('/') + 1))) continue;
+    const at = klogTime(line, year);
+    if (at === undefined || at < from) continue;
+    others.set(ev.object, (others.get(ev.object) ?? 0) + 1);
+  }
+  if (!others.size) return undefined;
+  const lines = [...others.values()].reduce((a, b) => a + b, 0);
+  const [first] = others.keys();
+  return (
+    `the sidecar's Event broadcaster was busy retrying earlier refused Events (${lines} refusal(s) of ` +
+    `${others.size === 1 ? first : `${others.size} other objects`} from 11 s before this run applied its objects on; client-go ` +
+    'writes one Event at a time and retries a refused one 12 times, 10 s apart): run it on a fresh `up`, or without --attach'
+  );
+}

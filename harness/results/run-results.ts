@@ -138,6 +138,8 @@ export interface ScenarioResult {
   expectation: string;
   verdict: Verdict;
   verdictReason: string;
+  /** Expectations this measurement could not check, and why (neither passed nor failed: the verdict omits them). */
+  unchecked?: string[];
   cell?: MatrixCell;
   policy?: PolicyCheck;
   /** When and on what evidence the outcome was decided (absent in results written before decisions existed). */

@@ -115,6 +115,23 @@ describe('cosi-chaos up', () => {
   );
 
   it(
+    "says a second attached COSI-86 could not check its refused Event: the sidecar's broadcaster is backlogged",
+    async () => {
+      // The first run's loop left ~10 refused Events in the shared sidecar's queue (12 tries, 10 s apart, each).
+      const { run, results } = await attached('v1alpha1-cosi86');
+      expect(run.exitCode, String(run.all)).toBe(0);
+      const [r] = results.scenarios;
+      expect(r?.verdict).toBe('pass');
+      expect(r?.unchecked?.[0]).toMatch(
+        /^refused FailedCreateBucket Event: the sidecar's Event broadcaster was busy/,
+      );
+      expect(String(run.all)).toContain('NOT CHECKED: refused FailedCreateBucket Event');
+      expect(r?.phases?.verdict).toBeLessThan(30_000); // decided on the count, not after the window
+    },
+    10 * 60_000,
+  );
+
+  it(
     'keeps two attached runs of the same scenario apart',
     async () => {
       const [a, b] = await Promise.all([attached('v1alpha2-main'), attached('v1alpha2-main')]);

@@ -1,11 +1,17 @@
 import { readFile } from 'node:fs/promises';
-import { refusedEvents } from '../../cosi/refused-events.ts';
+import { refusedEventBacklog, refusedEvents } from '../../cosi/refused-events.ts';
 import { TIME_SCALE_ENV } from '../../cosi/sidecar-process.ts';
 import type { JournalTail } from '../../driver/journal-tail.ts';
 import type { RefusedEvent, ScenarioResult } from '../../results/run-results.ts';
 import { SCENARIO_PARAMETER } from '../../scenarios/scenario-loader.ts';
 import { classifyAttempts } from '../decide/outcome.ts';
-import { checkExpectation, describeExpectation, resentAfterOk, verdictOf } from '../decide/verdict.ts';
+import {
+  checkExpectation,
+  describeExpectation,
+  resentAfterOk,
+  uncheckedExpectations,
+  verdictOf,
+} from '../decide/verdict.ts';
 import { attemptsFor, type Slot } from '../scenario-slot.ts';
 import type { VariantHandle } from '../start/scenario-environment.ts';
 import { lostTriggerProblems } from './lost-trigger.ts';
@@ -55,7 +61,7 @@ export async function resultFor(
   const { objects, events } =
     slot.settled?.inspected ??
     (await slot.env.inspect(slot.scenario, slot.variant.name).catch(() => ({ objects: [], events: [] })));
-  const eventsRefused = await refusedEventsOf(rt, objects);
+  const { eventsRefused, eventBacklog } = await refusedEventsOf(rt, objects, slot.appliedAt);
   const context = {
     ...(eventsRefused ? { eventsRefused } : {}),
     ...(slot.env.sidecarNamespace ? { sidecarNamespace: slot.env.sidecarNamespace } : {}),
@@ -130,16 +136,18 @@ export async function resultFor(
   const realDriver = rt.realDriver
     ? await realDriverEvidence(slot.scenario, rt.realDriver, group, appliedAt).catch(() => undefined)
     : undefined;
-  const problems = checkExpectation({
+  const verdictInput = {
     expect: slot.spec.expect,
     outcome,
     attempts,
     events,
     eventsRefused: eventsRefused ?? [],
+    ...(eventBacklog ? { eventBacklog } : {}),
     objects,
     witnesses,
     buckets: ledger.buckets,
-  });
+  };
+  const problems = checkExpectation(verdictInput);
   problems.push(...ledger.problems, ...realDriverProblems(slot.spec.expect, group, realDriver));
   // A deletion that reached no call: say whether it was lost before the sidecar (upstream) or by the sidecar.
   if (outcome.outcome === 'never-called' && slot.spec.expect.outcome !== 'never-called')
@@ -150,6 +158,7 @@ export async function resultFor(
     problems.push(
       `the sidecar restarted ${restartsInWindow - caused}x during the window because of other scenarios`,
     );
+  const unchecked = uncheckedExpectations(verdictInput);
   const verdict = verdictOf(problems);
   const resent = slot.spec.expect.attemptsUntilOk !== undefined ? resentAfterOk(attempts) : 0;
   const policy = slot.spec.declared
@@ -171,6 +180,7 @@ export async function resultFor(
     ...context,
     sidecarRestarts: restartsInWindow,
     ...verdict,
+    ...(unchecked.length ? { unchecked } : {}),
     ...(decision
       ? {
           decision: {
@@ -190,15 +200,19 @@ export async function resultFor(
   };
 }
 
-// Refused Events about the scenario's objects, from the sidecar's log where the harness can read it.
+// Refused Events about the scenario's objects, from the sidecar's log where the harness can read it, and (given
+// when the scenario was applied) whether other objects' refused Events kept this one from being logged yet.
 export async function refusedEventsOf(
   rt: VariantHandle,
   objects: { name: string }[],
-): Promise<RefusedEvent[] | undefined> {
-  if (!rt.sidecarLogFile) return undefined;
+  appliedAt?: number,
+): Promise<{ eventsRefused?: RefusedEvent[]; eventBacklog?: string }> {
+  if (!rt.sidecarLogFile) return {};
   await rt.refreshSidecarLog?.();
   const log = await readFile(rt.sidecarLogFile, 'utf8').catch(() => '');
-  return refusedEvents(log, new Set(objects.map((o) => o.name)));
+  const names = new Set(objects.map((o) => o.name));
+  const eventBacklog = appliedAt === undefined ? undefined : refusedEventBacklog(log, names, appliedAt);
+  return { eventsRefused: refusedEvents(log, names), ...(eventBacklog ? { eventBacklog } : {}) };
 }
 
 // A code treated as success stops after one call, like a terminal one.

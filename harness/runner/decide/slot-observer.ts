@@ -258,13 +258,18 @@ export class SlotObserver {
       sidecarRestarts: 0,
       stopped: decision.basis === 'quiet',
     });
-    const eventsRefused = await refusedEventsOf(env.member(slot.variant.name), inspected?.objects ?? []);
+    const { eventsRefused, eventBacklog } = await refusedEventsOf(
+      env.member(slot.variant.name),
+      inspected?.objects ?? [],
+      appliedAt,
+    );
     const input = {
       expect: slot.spec.expect,
       outcome,
       attempts,
       events: inspected?.events ?? [],
       eventsRefused: eventsRefused ?? [],
+      ...(eventBacklog ? { eventBacklog } : {}),
       objects: inspected?.objects ?? [],
     };
     const restarted = env.member(slot.variant.name).restartTimes.some((t) => t >= appliedAt);

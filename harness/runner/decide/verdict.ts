@@ -19,6 +19,8 @@ export interface VerdictInput {
   events: EventSummary[];
   /** Events the sidecar's log says were refused (empty where the log cannot be read). */
   eventsRefused?: RefusedEvent[];
+  /** Why no refused Event of this scenario could have been logged yet (refusedEventBacklog), if so. */
+  eventBacklog?: string;
   objects: ObjectStatus[];
   /** The driver's count checked against the system's own records, where they were read. */
   witnesses?: WitnessTable;
@@ -99,7 +101,7 @@ export function checkExpectation(input: VerdictInput): string[] {
     );
   }
   for (const reason of e.eventsRefused ?? []) {
-    if (!(input.eventsRefused ?? []).some((ev) => ev.reason === reason))
+    if (!(input.eventsRefused ?? []).some((ev) => ev.reason === reason) && !input.eventBacklog)
       problems.push(`the sidecar's log shows no refused ${reason} Event`);
   }
   if (e.statusError || e.statusErrorContains) {
@@ -159,6 +161,15 @@ function untilOkProblems(attempts: readonly Attempt[], n: number): string[] {
 export function resentAfterOk(attempts: readonly Attempt[]): number {
   const firstOk = attempts.findIndex((a) => a.code === 'OK');
   return firstOk < 0 ? 0 : attempts.slice(firstOk + 1).filter((a) => a.code === 'OK').length;
+}
+
+/** Expectations the measurement could not check (said in the result, neither passed nor failed). */
+export function uncheckedExpectations(input: VerdictInput): string[] {
+  if (!input.eventBacklog) return [];
+  const missing = (input.expect.eventsRefused ?? []).filter(
+    (reason) => !(input.eventsRefused ?? []).some((ev) => ev.reason === reason),
+  );
+  return missing.map((reason) => `refused ${reason} Event: ${input.eventBacklog}`);
 }
 
 /** Maps problems to the verdict and its reason. */
