@@ -21,6 +21,8 @@ export async function measureInterposerOverhead(
   repoRoot: string,
   workDir: string,
   load: LoadOptions,
+  /** Write a V8 CPU profile of the interposer process here. */
+  cpuProfDir?: string,
 ): Promise<InterposerOverhead> {
   const servers: RunningBenchServer[] = [];
   const loads: CreateBucketLoad[] = [];
@@ -41,6 +43,7 @@ export async function measureInterposerOverhead(
       label: 'interposer',
       command: process.execPath,
       args: [
+        ...(cpuProfDir ? ['--cpu-prof', '--cpu-prof-dir', join(cpuProfDir, 'interposer')] : []),
         '--import',
         'tsx',
         'mock-driver/main.ts',

@@ -50,6 +50,7 @@ interface BenchFlags {
   journal: boolean;
   json?: boolean;
   cpuProf?: boolean;
+  interposerOnly?: boolean;
 }
 
 function positiveNumber(value: string): number {
@@ -181,6 +182,7 @@ async function main(argv: string[]): Promise<number> {
     .option('--no-journal', 'run the mock driver without its journal file (on by default, as in the harness)')
     .option('--json', 'print the results as JSON instead of Markdown')
     .option('--cpu-prof', 'write a V8 CPU profile of each mock driver run (path printed at the end)')
+    .option('--interposer-only', 'measure only the interposer overhead (skips the throughput rounds)')
     .exitOverride((error) => {
       throw error;
     });
@@ -214,7 +216,7 @@ async function main(argv: string[]): Promise<number> {
       lastRuleMatches: scenario.lastRuleMatches,
       rounds: [],
     }));
-    for (let round = 1; round <= flags.rounds; round++) {
+    for (let round = 1; round <= (flags.interposerOnly ? 0 : flags.rounds); round++) {
       const results = await runRound(round, flags, load, workDir, goBinary, cpuProfDir);
       results.forEach((result, index) => {
         (rows[index] as BenchRow).rounds.push(result);
@@ -223,7 +225,7 @@ async function main(argv: string[]): Promise<number> {
     progress('rule selection alone, in this process');
     const ruleSelection = measureRuleSelection();
     progress('interposer overhead: direct vs through `cosi-chaos driver --upstream`, one call at a time');
-    const interposer = await measureInterposerOverhead(goBinary, REPO_ROOT, workDir, load);
+    const interposer = await measureInterposerOverhead(goBinary, REPO_ROOT, workDir, load, cpuProfDir);
     const checks = checkTargets(rows);
     if (flags.json) {
       const machine = { cpus: cpus().length, node: process.version, platform: process.platform };
@@ -233,7 +235,9 @@ async function main(argv: string[]): Promise<number> {
       );
     } else {
       process.stdout.write(
-        `${renderMarkdown(rows, checks)}\n${renderSelectionMarkdown(ruleSelection)}${renderInterposerMarkdown(interposer)}`,
+        flags.interposerOnly
+          ? renderInterposerMarkdown(interposer)
+          : `${renderMarkdown(rows, checks)}\n${renderSelectionMarkdown(ruleSelection)}${renderInterposerMarkdown(interposer)}`,
       );
     }
     if (cpuProfDir) progress(`CPU profiles in ${cpuProfDir} (open in Chrome DevTools > Performance)`);

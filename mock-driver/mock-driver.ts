@@ -112,7 +112,10 @@ export async function startMockDriver(options: MockDriverOptions): Promise<MockD
     rules: () => ruleSet,
     ...(upstream ? { upstream } : {}),
     onCrash: (exitCode, dropCaller) => {
-      if (options.onCrash === 'exit-process') process.exit(exitCode);
+      if (options.onCrash === 'exit-process') {
+        journal.flush(); // the crashing call's line, and those of the calls in flight
+        process.exit(exitCode);
+      }
       // In-process crashes must look like a dead peer (Unavailable), not a polite shutdown (Canceled).
       dropCaller();
       grpc?.kill();

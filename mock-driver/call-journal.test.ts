@@ -1,0 +1,58 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setImmediate as nextTurn } from 'node:timers/promises';
+import { afterEach, describe, expect, it } from 'vitest';
+import { CallJournal, readJournalFile } from './call-journal.ts';
+
+const dirs: string[] = [];
+afterEach(() => {
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+
+function journalFile(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'cosi-chaos-journal-'));
+  dirs.push(dir);
+  return join(dir, 'journal.jsonl');
+}
+
+const call = (bucketName: string) =>
+  ({
+    era: 'v1alpha1',
+    rpc: 'create',
+    bucketName,
+    parameters: {},
+    callNumber: 1,
+    code: 'OK',
+    latencyMs: 1,
+  }) as const;
+
+describe('CallJournal file', () => {
+  it('has every call in memory at once and in the file by the next turn of the event loop, in order', async () => {
+    const file = journalFile();
+    const journal = new CallJournal(file);
+    journal.record(call('a'));
+    journal.record(call('b'));
+    expect(journal.entries().map((e) => e.bucketName)).toEqual(['a', 'b']);
+    await nextTurn();
+    expect(readJournalFile(file).map((e) => [e.seq, e.bucketName])).toEqual([
+      [1, 'a'],
+      [2, 'b'],
+    ]);
+    journal.close();
+  });
+
+  it('writes what is pending on flush() and close(), before any turn passes (a crash rule exits right after)', () => {
+    const file = journalFile();
+    const journal = new CallJournal(file);
+    journal.record(call('a'));
+    journal.flush();
+    expect(readJournalFile(file)).toHaveLength(1);
+    journal.record(call('b'));
+    journal.close();
+    expect(readFileSync(file, 'utf8').trim().split('\n')).toHaveLength(2);
+    const reopened = new CallJournal(file);
+    expect(reopened.record(call('c')).seq).toBe(3);
+    reopened.close();
+  });
+});
