@@ -6,6 +6,7 @@ import { stringify } from 'yaml';
 import { ManagedProcess } from '../process/managed-process.ts';
 import { waitForReady } from '../process/wait-for.ts';
 import { DriverAdminClient } from './driver-admin-client.ts';
+import { mockDriverEntryArgs } from './mock-driver-entry.ts';
 
 const PROJECT_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -46,9 +47,7 @@ export class MockDriverProcess {
       component: `mock-driver/${opts.id}`,
       binary: process.execPath,
       args: [
-        '--import',
-        'tsx',
-        join(PROJECT_ROOT, 'mock-driver', 'main.ts'),
+        ...(await mockDriverEntryArgs()),
         '--socket',
         socketPath,
         '--name',
