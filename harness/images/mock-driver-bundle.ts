@@ -25,10 +25,11 @@ export const MOCK_DRIVER_RUNTIME_FILES = [
 export const MOCK_DRIVER_BUNDLE_PATH = 'mock-driver/driver.mjs';
 
 // The bundle is ESM (main.ts awaits at top level); CommonJS dependencies (grpc-js, protobufjs) call require,
-// which an ES module lacks: the banner gives them Node's own.
+// which an ES module lacks: the banner gives them Node's own. (Its `import.meta.url` is spelled in parts: the CLI's
+// own bundle, bin/cli-bundle.js, rewrites that token in every source to the source's file URL.)
 const REQUIRE_BANNER =
   "import { createRequire as cosiChaosCreateRequire } from 'node:module';\n" +
-  'const require = cosiChaosCreateRequire(import.meta.url);';
+  `const require = cosiChaosCreateRequire(${['import', 'meta', 'url'].join('.')});`;
 
 /**
  * Bundles mock-driver/main.ts and its dependencies into one ES module at `outFile` with esbuild (no minify, no
