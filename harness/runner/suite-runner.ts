@@ -117,7 +117,7 @@ function ownPlaneSuffix(s: Scenario, v: SidecarVariant): string {
   return own ? `#${s.name}` : '';
 }
 
-interface EnvironmentGroup {
+export interface EnvironmentGroup {
   key: string;
   members: EnvironmentMember[];
   scenarios: Scenario[];
@@ -181,6 +181,35 @@ function logFolderOf(g: EnvironmentGroup, customKey: boolean): string {
     ? g.key
     : `${g.members.map((m) => m.variant.name).join('+')}${g.sidecarNamespace ? `@${g.sidecarNamespace}` : ''}${driverFolderSuffix(scenario?.driver)}${scenario && member ? ownPlaneSuffix(scenario, member.variant) : ''}`;
   return name.replace(/[^\w.@+-]/g, '_');
+}
+
+/**
+ * One folder per group, never shared: two groups of the same variants (a scenario that deletes and one that does
+ * not, deletesAlone) had one name, and the later plane's start wiped the earlier's logs, journal and S3 data dir (a
+ * bucket read "gone" that nobody deleted). A deleting group's folder says so; a name still repeated gets a number.
+ */
+export function logFolders(groups: EnvironmentGroup[], customKey: boolean): Map<EnvironmentGroup, string> {
+  const out = new Map<EnvironmentGroup, string>();
+  const used = new Set<string>();
+  for (const g of groups) {
+    const [scenario] = g.scenarios;
+    const [member] = g.members;
+    const base = logFolderOf(g, customKey);
+    // A plane of its own per scenario (ownPlaneSuffix) is named after it already.
+    const deleting =
+      !customKey &&
+      scenario &&
+      member &&
+      deletesAlone(scenario, member.variant) &&
+      !ownPlaneSuffix(scenario, member.variant)
+        ? `${base}-deletes`
+        : base;
+    let name = deleting;
+    for (let n = 2; used.has(name); n++) name = `${deleting}-${n}`;
+    used.add(name);
+    out.set(g, name);
+  }
+  return out;
 }
 
 // One folder per driver too: a run may hold the same variant in front of the mock and of a real driver.
@@ -279,13 +308,14 @@ export async function runSuite(opts: SuiteOptions): Promise<RunResults> {
       'start',
       `${slots.length} scenario x variant pair(s) in ${groups.length} control plane(s)`,
     );
+    const folders = logFolders(groups, opts.environmentKey !== undefined);
     const startAll = forEachBounded(groups, START_CONCURRENCY, async (g) => {
       if (opts.signal?.aborted || stop.signal.aborted) return;
       const envClock = new PhaseClock(clock);
       const env = await start({
         members: g.members,
         scenarios: g.scenarios,
-        logDir: join(opts.outDir, 'logs', logFolderOf(g, opts.environmentKey !== undefined)),
+        logDir: join(opts.outDir, 'logs', folders.get(g) as string),
         sidecarNamespace: g.sidecarNamespace,
         binaries: built.binaries,
         progress: (d) => progress?.phase('start', d),
