@@ -1,4 +1,4 @@
-import { readControllerCounters } from '../../witnesses/controller-metrics-witness.ts';
+import { countersDelta, readControllerCounters } from '../../witnesses/controller-metrics-witness.ts';
 import { scrapeMetrics } from '../../witnesses/metrics-scrape.ts';
 import type { Slot } from '../scenario-slot.ts';
 import type { OutcomeWitness } from './outcome-decider.ts';
@@ -11,8 +11,9 @@ function controllerFor(rpc: string): string {
 /**
  * Asks a v1alpha2 sidecar's own metrics whether its reconcile of this slot's object ended for good: every error its
  * controller counted was terminal (controller-runtime does not requeue those) and nothing was put back in its
- * queue, or each failure was requeued once and a success ended it. Only where the slot is the one object that
- * controller serves: the counters are per controller, not per object. Empty where it cannot say.
+ * queue, or each failure was requeued once and a success ended it, counted from the slot's trigger on. Only where the
+ * slot is the one object that controller serves in this run: the counters are per controller, not per object.
+ * Empty where it cannot say.
  */
 export function reconcileEndWitness(all: readonly Slot[]): (slot: Slot) => Promise<OutcomeWitness> {
   return async (slot) => {
@@ -23,7 +24,13 @@ export function reconcileEndWitness(all: readonly Slot[]): (slot: Slot) => Promi
       (s) => s.env === slot.env && s.variant === slot.variant && controllerFor(s.scenario.rpc) === controller,
     );
     if (sharing.length !== 1) return {};
-    const c = readControllerCounters(await scrapeMetrics(handle.metricsUrl, 2_000), controller);
+    // Counted since the slot's trigger (the scrape taken then): a sidecar of a running `up` has served earlier
+    // attached runs, whose requeues (their cleanup's among them) would otherwise deny every later confirmation.
+    const now = readControllerCounters(await scrapeMetrics(handle.metricsUrl, 2_000), controller);
+    const c =
+      slot.metricsBefore !== undefined
+        ? countersDelta(readControllerCounters(slot.metricsBefore, controller), now)
+        : now;
     const failed = slot.attempts.filter((a) => a.code !== 'OK').length;
     const last = slot.attempts.at(-1);
     if (!last) return {};
