@@ -15,9 +15,9 @@ export interface WatchFlags {
 
 const ms = (v?: number) => (v === undefined ? '-' : v < 1000 ? `${v}ms` : `${(v / 1000).toFixed(1)}s`);
 
-function line(l: WatchedLoop, now: number): string {
+function line(l: WatchedLoop, now: number, outcome: string): string {
   const who = l.scenario ? ` [${l.scenario}]` : '';
-  return `${new Date(now).toISOString().slice(11, 23)} ${l.variant} ${l.rpc} ${l.bucket}${who} #${l.count} ${l.lastCode} +${ms(l.lastIntervalMs)} outcome now: ${outcomeNow(l, now).text}`;
+  return `${new Date(now).toISOString().slice(11, 23)} ${l.variant} ${l.rpc} ${l.bucket}${who} #${l.count} ${l.lastCode} +${ms(l.lastIntervalMs)} outcome now: ${outcome}`;
 }
 
 function table(loops: WatchedLoop[], now: number): string {
@@ -78,8 +78,9 @@ export async function watchCommand(
         const loop = watch.add(d.v.name, d.v.era, c);
         if (loop && !tty) {
           const at = Date.parse(c.wallTime);
-          shown.set(loop, outcomeNow(loop, at).kind);
-          write(`${line(loop, at)}\n`);
+          const o = outcomeNow(loop, at);
+          shown.set(loop, o.kind);
+          write(`${line(loop, at, o.text)}\n`);
         }
       }
     }

@@ -100,10 +100,10 @@ export function checkExpectation(input: VerdictInput): string[] {
         : `no ${reason} Event`,
     );
   }
-  for (const reason of e.eventsRefused ?? []) {
-    if (!(input.eventsRefused ?? []).some((ev) => ev.reason === reason) && !input.eventBacklog)
+  // A backlogged broadcaster leaves them unchecked (uncheckedExpectations), not failed.
+  if (!input.eventBacklog)
+    for (const reason of missingRefusedEvents(input))
       problems.push(`the sidecar's log shows no refused ${reason} Event`);
-  }
   if (e.statusError || e.statusErrorContains) {
     const bucket = input.objects.find((o) => o.kind === 'Bucket');
     const error = bucket?.status.error as { message?: unknown } | undefined;
@@ -166,10 +166,14 @@ export function resentAfterOk(attempts: readonly Attempt[]): number {
 /** Expectations the measurement could not check (said in the result, neither passed nor failed). */
 export function uncheckedExpectations(input: VerdictInput): string[] {
   if (!input.eventBacklog) return [];
-  const missing = (input.expect.eventsRefused ?? []).filter(
+  return missingRefusedEvents(input).map((reason) => `refused ${reason} Event: ${input.eventBacklog}`);
+}
+
+/** The refused Events the expectation names that the sidecar's log does not show. */
+function missingRefusedEvents(input: VerdictInput): string[] {
+  return (input.expect.eventsRefused ?? []).filter(
     (reason) => !(input.eventsRefused ?? []).some((ev) => ev.reason === reason),
   );
-  return missing.map((reason) => `refused ${reason} Event: ${input.eventBacklog}`);
 }
 
 /** Maps problems to the verdict and its reason. */
