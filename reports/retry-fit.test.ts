@@ -54,6 +54,14 @@ describe('fitBackoff', () => {
     expect(fit?.rmsLogError).toBeLessThan(0.05);
   });
 
+  it('keeps the factor of a doubling whose first retry ran late (measured on a loaded CI machine)', () => {
+    const fit = fitBackoff([259, 206, 406, 812, 1606]);
+    expect(fit?.factor).toBeCloseTo(2, 1);
+    expect(fit?.baseMs).toBeGreaterThan(95);
+    expect(fit?.baseMs).toBeLessThan(110);
+    expect(fit?.capMs).toBeNull();
+  });
+
   it('does not mistake one slightly short last interval for a cap', () => {
     expect(fitBackoff([100, 200, 400, 800, 1600, 3000])?.capMs).toBeNull();
   });

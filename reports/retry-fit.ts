@@ -17,19 +17,19 @@ interface Candidate {
   sse: number;
 }
 
-/** Least squares of log(interval) = log(base) + k·log(factor) over the given points. */
+/**
+ * log(interval) = log(base) + k·log(factor), fitted by Theil-Sen: the factor is the median of the slopes between every
+ * pair of points, the base the median of what each point then implies. One retry the sidecar's process ran late
+ * (measured: 259, 206, 406, 812, 1606 ms on a loaded CI machine, a doubling from 100 ms) moves a least-squares
+ * factor to 1.65 and leaves this one at 2.
+ */
 function fitExponential(logs: number[]): { logBase: number; logFactor: number } {
-  const n = logs.length;
-  const meanK = (n - 1) / 2;
-  const meanY = logs.reduce((a, b) => a + b, 0) / n;
-  let sxy = 0;
-  let sxx = 0;
-  logs.forEach((y, k) => {
-    sxy += (k - meanK) * (y - meanY);
-    sxx += (k - meanK) ** 2;
-  });
-  const logFactor = sxx === 0 ? 0 : sxy / sxx;
-  return { logBase: meanY - logFactor * meanK, logFactor };
+  const slopes: number[] = [];
+  for (let i = 0; i < logs.length; i++) {
+    for (let j = i + 1; j < logs.length; j++) slopes.push(((logs[j] as number) - (logs[i] as number)) / (j - i));
+  }
+  const logFactor = slopes.length === 0 ? 0 : median(slopes);
+  return { logBase: median(logs.map((y, k) => y - k * logFactor)), logFactor };
 }
 
 function median(values: number[]): number {
