@@ -5,13 +5,19 @@ import { CreateBucketLoad, type LoadOptions, type LoadResult } from './load-gene
 
 // The interposer's cost per call: the same DriverCreateBucket load, one call at a time (so queueing does not
 // hide or inflate it), sent straight to the Go server and through `cosi-chaos driver --upstream` in front of it,
-// in alternating turns. Overhead is the difference of the two p50s; the target is at most 1 ms.
+// in alternating turns (and through a bare grpc-js forwarder, for reference). Overhead is the difference of the two p50s; the target is at most 1 ms.
 export const INTERPOSER_P50_TARGET_MS = 1;
+
+const CREATE_BUCKET_PATH = '/cosi.v1alpha1.Provisioner/DriverCreateBucket';
 
 export interface InterposerOverhead {
   direct: LoadResult;
   interposed: LoadResult;
+  /** Through bench/grpc-passthrough.ts: grpc-js's own cost of a forward, for reference. */
+  passthrough: LoadResult;
   overheadP50Ms: number;
+  /** What the bare grpc-js forwarder adds at p50: the part of the overhead that is not cosi-chaos's code. */
+  passthroughOverheadP50Ms: number;
   overheadP99Ms: number;
   verdict: 'PASS' | 'MISS';
 }
@@ -67,24 +73,49 @@ export async function measureInterposerOverhead(
       logFile: join(workDir, 'interposer.log'),
     });
     servers.push(interposer);
+    const passthroughSocket = join(workDir, 'passthrough.sock');
+    const passthrough = await startBenchServer({
+      label: 'bare grpc-js forwarder',
+      command: process.execPath,
+      args: [
+        '--import',
+        'tsx',
+        'bench/grpc-passthrough.ts',
+        '--socket',
+        passthroughSocket,
+        '--upstream',
+        `unix://${goSocket}`,
+        '--path',
+        CREATE_BUCKET_PATH,
+      ],
+      cwd: repoRoot,
+      socketPath: passthroughSocket,
+      logFile: join(workDir, 'passthrough.log'),
+    });
+    servers.push(passthrough);
     const serial = { ...load, concurrency: 1 };
     const directLoad = new CreateBucketLoad(direct.target, serial);
     const interposedLoad = new CreateBucketLoad(interposer.target, serial);
-    loads.push(directLoad, interposedLoad);
-    await directLoad.run(serial.warmupMs, false);
-    await interposedLoad.run(serial.warmupMs, false);
+    const passthroughLoad = new CreateBucketLoad(passthrough.target, serial);
+    loads.push(directLoad, interposedLoad, passthroughLoad);
+    for (const each of loads) await each.run(serial.warmupMs, false);
     const turns = Math.max(1, Math.ceil(serial.durationMs / serial.sliceMs));
     for (let turn = 0; turn < turns; turn++) {
-      const order = turn % 2 === 0 ? [directLoad, interposedLoad] : [interposedLoad, directLoad];
-      for (const each of order) await each.run(serial.durationMs / turns, true);
+      // Each path goes first, second and third in turn, so load from elsewhere hits them alike.
+      for (let i = 0; i < loads.length; i++) {
+        await (loads[(turn + i) % loads.length] as CreateBucketLoad).run(serial.durationMs / turns, true);
+      }
     }
     const directResult = directLoad.result();
     const interposedResult = interposedLoad.result();
+    const passthroughResult = passthroughLoad.result();
     const overheadP50Ms = interposedResult.p50Ms - directResult.p50Ms;
     return {
       direct: directResult,
       interposed: interposedResult,
+      passthrough: passthroughResult,
       overheadP50Ms,
+      passthroughOverheadP50Ms: passthroughResult.p50Ms - directResult.p50Ms,
       overheadP99Ms: interposedResult.p99Ms - directResult.p99Ms,
       verdict: overheadP50Ms <= INTERPOSER_P50_TARGET_MS ? 'PASS' : 'MISS',
     };
@@ -105,8 +136,10 @@ export function renderInterposerMarkdown(result: InterposerOverhead): string {
     '| --- | ---: | ---: | ---: | ---: |',
     row('direct to the Go server', result.direct),
     row('through the interposer', result.interposed),
+    row('through a bare grpc-js forwarder (reference)', result.passthrough),
     '',
     `- ${result.verdict}: interposer adds ${result.overheadP50Ms.toFixed(3)} ms at p50 (target <= ${INTERPOSER_P50_TARGET_MS} ms), ${result.overheadP99Ms.toFixed(3)} ms at p99`,
+    `- a bare grpc-js forwarder adds ${result.passthroughOverheadP50Ms.toFixed(3)} ms at p50: cosi-chaos's own code on the forward path (rules, journal, metrics) costs the rest, ${(result.overheadP50Ms - result.passthroughOverheadP50Ms).toFixed(3)} ms`,
     '',
   ].join('\n');
 }
