@@ -136,11 +136,11 @@ describe('buildMockDriverImage', () => {
           client.close();
         }
       }
-      // The journal in the writable /var/lib/cosi-chaos recorded both calls.
-      const journal = await readFile(join(rootfs, 'var/lib/cosi-chaos/journal.jsonl'), 'utf8');
-      expect(journal.trim().split('\n')).toHaveLength(2);
       driver.kill('SIGTERM');
       expect((await driver).exitCode, out).toBe(0);
+      // The journal in the writable /var/lib/cosi-chaos recorded both calls (written by the time it stopped).
+      const journal = await readFile(join(rootfs, 'var/lib/cosi-chaos/journal.jsonl'), 'utf8');
+      expect(journal.trim().split('\n')).toHaveLength(2);
     },
     180_000,
   );
