@@ -95,6 +95,7 @@ export async function startMockDriver(options: MockDriverOptions): Promise<MockD
       // Cancellations of open calls are journaled on the next turns of the event loop; let them land.
       for (let i = 0; i < 50 && dispatcher.pending > 0; i++)
         await new Promise((resolve) => setTimeout(resolve, 2));
+      dispatcher.recordAnswered();
       journal.close();
       upstream?.close();
       resolveStopped();
@@ -128,6 +129,7 @@ export async function startMockDriver(options: MockDriverOptions): Promise<MockD
     applySeeds(rules);
   };
   const reset = () => {
+    dispatcher.recordAnswered(); // calls answered before the reset stay before it
     journal.clear();
     counter.reset();
     metrics.reset();

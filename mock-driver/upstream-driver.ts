@@ -21,8 +21,8 @@ export class UpstreamDriver {
 
   constructor(readonly address: string) {
     // One channel for every call, like the sidecar's own: a dead driver then fails calls fast with Unavailable.
-    // No retry layer (grpc-js buffers every call for transparent retries otherwise; the interposer must pass on
-    // what the driver answered, not retry it) and no channelz bookkeeping: both cost per call (bench: interposer).
+    // Retries off (grpc-js otherwise retries transparently and keeps each message for it; the interposer must pass on
+    // what the driver answered, not retry it; its retry layer stays, with one attempt) and no channelz bookkeeping.
     this.client = new Client(address, credentials.createInsecure(), {
       'grpc.enable_retries': 0,
       'grpc.enable_channelz': 0,
