@@ -61,11 +61,31 @@ interface FieldShape {
 
 type Shapes = (id: number) => FieldShape | undefined;
 
+// Built once per message type and path, and per field number as it is first seen: every request of a method has
+// the same fields, and building their shapes (names, labels) per call was most of the check's cost. Unknown field
+// numbers are not kept, so a sender cannot grow the cache.
+const shapeCache = new WeakMap<protobuf.Type, Map<string, Shapes>>();
+
 function shapesOf(type: protobuf.Type, path: string): Shapes {
-  return (id) => {
+  let byPath = shapeCache.get(type);
+  if (!byPath) {
+    byPath = new Map();
+    shapeCache.set(type, byPath);
+  }
+  const cached = byPath.get(path);
+  if (cached) return cached;
+  const byId = new Map<number, FieldShape>();
+  const shapes: Shapes = (id) => {
+    const known = byId.get(id);
+    if (known) return known;
     const field = type.fieldsById[id];
-    return field ? shapeOf(field, id, path) : undefined;
+    if (!field) return undefined;
+    const shape = shapeOf(field, id, path);
+    byId.set(id, shape);
+    return shape;
   };
+  byPath.set(path, shapes);
+  return shapes;
 }
 
 function shapeOf(field: protobuf.Field, id: number, path: string): FieldShape {
