@@ -156,6 +156,14 @@ export class ManagedProcess {
     while (this.groupAlive() && Date.now() < deadline) await sleep(50);
     if (this.groupAlive()) signalGroup('SIGKILL');
     while (this.groupAlive()) await sleep(20);
+    // The child is unref'd (it must not keep the harness alive), so its exit event is delivered only while something
+    // else keeps the event loop running; a caller awaiting `exited` after stop() with nothing else pending saw the
+    // process end with code 13 (driver-map's server-stopped case). Hold the loop until the exit is known.
+    if (!this.hasExited) {
+      this.child.ref();
+      await Promise.race([this.exited, sleep(2_000)]);
+      this.child.unref();
+    }
     this.child.stdin?.destroy();
   }
 }
