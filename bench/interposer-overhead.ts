@@ -23,7 +23,7 @@ export interface InterposerOverhead {
   /** Through bench/grpc-passthrough.ts: grpc-js's own cost of a forward, for reference. */
   passthrough: LoadResult;
   overheadP50Ms: number;
-  /** What the bare grpc-js forwarder adds at p50: the part of the overhead that is not cosi-chaos's code. */
+  /** What the bare grpc-js forwarder adds at p50: the floor a grpc-js-served forwarder starts from. */
   passthroughOverheadP50Ms: number;
   overheadP99Ms: number;
   verdict: 'PASS' | 'MISS';
@@ -146,7 +146,7 @@ export function renderInterposerMarkdown(result: InterposerOverhead): string {
     row('through a bare grpc-js forwarder (reference)', result.passthrough),
     '',
     `- ${result.verdict}: interposer adds ${result.overheadP50Ms.toFixed(3)} ms at p50 (target <= ${INTERPOSER_P50_TARGET_MS} ms), ${result.overheadP99Ms.toFixed(3)} ms at p99`,
-    `- a bare grpc-js forwarder adds ${result.passthroughOverheadP50Ms.toFixed(3)} ms at p50: cosi-chaos's own code on the forward path (rules, journal, metrics) costs the rest, ${(result.overheadP50Ms - result.passthroughOverheadP50Ms).toFixed(3)} ms`,
+    `- a bare grpc-js forwarder (grpc-js server and client, nothing else) adds ${result.passthroughOverheadP50Ms.toFixed(3)} ms at p50; the interposer (grpc-js server, node:http2 client, rules, journal, metrics) adds ${(result.overheadP50Ms - result.passthroughOverheadP50Ms).toFixed(3)} ms more (negative: less)`,
     '',
   ].join('\n');
 }
