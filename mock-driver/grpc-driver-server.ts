@@ -19,6 +19,7 @@ import type { EraAdapter } from './era-adapter.ts';
 import { type GrpcCodeName, grpcCodeName, grpcCodeNumber } from './grpc-code-names.ts';
 import { type ErrorInfoDetail, encodeRpcStatus } from './rpc-status-details.ts';
 import { decodeRequestStrictly, RequestDecodeError } from './strict-request-decoder.ts';
+import { deadlineMs } from './upstream-driver.ts';
 
 // Largest request message accepted; larger ones get ResourceExhausted from grpc-js, journaled through
 // earlyStatusInterceptor. The value is grpc-js's (and grpc-go's) default, set here so it is named in one place.
@@ -236,7 +237,7 @@ function transportFor(
 const DEADLINE_SLACK_MS = 100;
 
 function deadlinePassed(deadline: Deadline): boolean {
-  const at = deadline instanceof Date ? deadline.getTime() : deadline;
+  const at = deadlineMs(deadline);
   return Number.isFinite(at) && Date.now() >= at - DEADLINE_SLACK_MS;
 }
 

@@ -249,7 +249,8 @@ function lengthPrefixed(message: Buffer): Buffer {
   return framed;
 }
 
-function deadlineMs(deadline: Deadline): number {
+// A grpc-js deadline (Date or epoch ms, Infinity for none) as epoch ms.
+export function deadlineMs(deadline: Deadline): number {
   return deadline instanceof Date ? deadline.getTime() : deadline;
 }
 
