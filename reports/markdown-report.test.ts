@@ -39,4 +39,22 @@ describe('renderMarkdown', () => {
     expect(md).toContain('| odd\\|name | v1 v2 | x | — |');
     expect(md).toMatch(/## Load errors\n\nNone\./);
   });
+
+  it('leaves the per-day projection columns out when no result has a projection (a run without --full)', async () => {
+    const results = await loadFixture();
+    const withProjection = renderMarkdown(results);
+    expect(withProjection).toContain('| Attempts/object/day | Attempts/day, 1,000 objects |');
+    for (const r of results.scenarios) delete r.projection;
+    const md = renderMarkdown(results);
+    expect(md).not.toContain('Attempts/object/day');
+    expect(md).toContain(
+      '| Scenario | Variant | RPC | Attempts | Window | Outcome | Verdict | Fitted backoff |\n|---|---|---|---|---|---|---|---|\n',
+    );
+    expect(md).toContain(
+      '| cosi-86-invalid-argument | upstream-v1alpha1 | create | 11+ | 1.5 min | unbounded | ❌ fail | 100 ms ×2, cap 30 s |\n',
+    );
+    expect(md).toContain(
+      'No per-day projection: a retry loop is projected only when measured over its whole window (run with `--full`).',
+    );
+  });
 });

@@ -31,6 +31,9 @@ function scenarioTable(results: ScenarioResult[], assumptions: string[]): string
     assumptions.push(list.join('; '));
     return assumptions.length;
   };
+  // Projections exist only for loops measured over the whole window (--full): without any, their columns would
+  // be all dashes, so they are left out and a line says how to get them.
+  const projected = results.some((r) => r.projection);
   const rows = results.map((r) => [
     r.scenario,
     r.variant,
@@ -40,26 +43,27 @@ function scenarioTable(results: ScenarioResult[], assumptions: string[]): string
     r.outcome,
     VERDICT_MARK[r.verdict],
     r.backoff ? formatFit(r.backoff) : '—',
-    r.projection
-      ? `${formatCount(r.projection.attemptsPerObjectPerDay)} [^${footnote(r.projection.assumptions)}]`
-      : '—',
-    r.projection ? formatCount(r.projection.attemptsPerDayPer1000Objects) : '—',
+    ...(projected
+      ? [
+          r.projection
+            ? `${formatCount(r.projection.attemptsPerObjectPerDay)} [^${footnote(r.projection.assumptions)}]`
+            : '—',
+          r.projection ? formatCount(r.projection.attemptsPerDayPer1000Objects) : '—',
+        ]
+      : []),
   ]);
-  return table(
-    [
-      'Scenario',
-      'Variant',
-      'RPC',
-      'Attempts',
-      'Window',
-      'Outcome',
-      'Verdict',
-      'Fitted backoff',
-      'Attempts/object/day',
-      'Attempts/day, 1,000 objects',
-    ],
-    rows,
-  );
+  const header = ['Scenario', 'Variant', 'RPC', 'Attempts', 'Window', 'Outcome', 'Verdict', 'Fitted backoff'];
+  if (projected) return table([...header, 'Attempts/object/day', 'Attempts/day, 1,000 objects'], rows);
+  const stillRetrying = results.some((r) => r.stillRetryingAtEnd);
+  return [
+    ...table(header, rows),
+    ...(stillRetrying
+      ? [
+          '',
+          'No per-day projection: a retry loop is projected only when measured over its whole window (run with `--full`).',
+        ]
+      : []),
+  ];
 }
 
 function matrixSection(grid: MatrixGrid, patterns: number): string[] {
