@@ -8,6 +8,7 @@ import type { CosiEra } from './cosi-protos.ts';
 import type { DriverMetrics } from './driver-metrics.ts';
 import type { EraAdapter } from './era-adapter.ts';
 import type { GrpcCodeName } from './grpc-code-names.ts';
+import { withoutHarnessParameters } from './harness-parameters.ts';
 import type { ObjectStoreBackend } from './object-store-backend.ts';
 import type { ErrorInfoDetail } from './rpc-status-details.ts';
 import { selectRule } from './rule-set.ts';
@@ -231,7 +232,8 @@ export class CallDispatcher {
     transport: CallTransport,
     cancelled: Promise<'DeadlineExceeded' | 'Canceled'>,
   ): Promise<CallOutcome> {
-    const forwardable = transport.forwardable as ForwardedCall;
+    const received = transport.forwardable as ForwardedCall;
+    const forwardable = { ...received, bytes: withoutHarnessParameters(received.path, received.bytes) };
     flight.record.answeredBy = 'driver';
     let callerGaveUp: 'DeadlineExceeded' | 'Canceled' | undefined;
     const answer = await upstream.forward(forwardable, (cancel) =>

@@ -40,6 +40,39 @@ describe.each(COSI_ERAS)('interposer in front of a real driver over unix sockets
     expect(upstream.driver.journal.entries()).toHaveLength(5);
   });
 
+  it("strips the harness's own parameters before forwarding, after its rules matched on them", async () => {
+    await using upstream = await startTestDriver('rules: []', { admin: false });
+    await using t = await startTestDriver(
+      `rules:
+  - name: scoped-to-scenario-a
+    match: { rpc: create, parameters: { "cosi-chaos.io/scenario": { equals: a } } }
+    action: { error: { code: Unavailable, message: injected } }
+`,
+      { upstream: `unix://${upstream.driver.socketPath}` },
+    );
+    const client = t.clients[era];
+    const own = { tier: 'gold', 'cosi-chaos.io/scenario': 'a' };
+    expect((await client.call('DriverCreateBucket', requests.create(era, 'b-a', own))).code).toBe(
+      'Unavailable',
+    );
+    const b = { tier: 'gold', 'cosi-chaos.io/scenario': 'b', 'cosi-chaos.io/setup': 'x' };
+    const created = await client.call('DriverCreateBucket', requests.create(era, 'b-b', b));
+    expect(created.code).toBe('OK');
+    const bucketId = String(created.response?.bucket_id);
+    await client.call('DriverGrantBucketAccess', requests.grant(era, bucketId, 'acct', b));
+    await client.call('DriverDeleteBucket', requests.delete(era, bucketId, b));
+    // The interposer journals what the sidecar sent; the driver got the same requests without the harness's keys.
+    expect(t.driver.journal.entries().find((e) => e.rpc === 'create' && e.code === 'OK')?.parameters).toEqual(
+      b,
+    );
+    const seen = upstream.driver.journal.entries().map((e) => [e.rpc, e.parameters]);
+    expect(seen).toEqual([
+      ['create', { tier: 'gold' }],
+      ['grant', { tier: 'gold' }],
+      ['delete', { tier: 'gold' }],
+    ]);
+  });
+
   it('applies rules first: Unavailable 3 times, then the real driver answers', async () => {
     await using upstream = await startTestDriver('rules: []', { admin: false });
     await using t = await startTestDriver(
