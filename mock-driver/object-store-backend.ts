@@ -49,6 +49,10 @@ export class ObjectStoreBackend {
   private readonly directory = new Map<string, BucketIdentity>();
 
   handle(request: BackendRequest, force = false): BackendResult {
+    // A REQUIRED field left empty is the caller's error whatever the store holds (and whatever a rule forces).
+    const missing = missingRequiredField(request);
+    if (missing)
+      return { ok: false, code: 'InvalidArgument', message: `${missing} is REQUIRED and was empty` };
     switch (request.rpc) {
       case 'getInfo':
         return { ok: true };
@@ -168,6 +172,26 @@ export class ObjectStoreBackend {
         secretAccessKey: secret.slice(16, 56),
       },
     };
+  }
+}
+
+// COSI specs: a REQUIRED field missing from the request is INVALID_ARGUMENT (v1alpha1's "Missing required field",
+// v1alpha2's "Invalid or unsupported field"); proto3 sends a missing string as empty.
+function missingRequiredField(request: BackendRequest): string | undefined {
+  switch (request.rpc) {
+    case 'create':
+      return request.name === '' ? 'the bucket name' : undefined;
+    case 'getExisting':
+    case 'delete':
+      return request.bucketId === '' ? 'the bucket id' : undefined;
+    case 'grant':
+      if (request.bucketIds.length === 0 || request.bucketIds.includes('')) return 'the bucket id';
+      return request.accountName === '' ? 'the account name' : undefined;
+    case 'revoke':
+      if (request.bucketIds.length === 0 || request.bucketIds.includes('')) return 'the bucket id';
+      return request.accountId === '' ? 'the account id' : undefined;
+    default:
+      return undefined;
   }
 }
 
