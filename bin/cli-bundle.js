@@ -25,7 +25,8 @@ function sources(dir, out = []) {
 function digest() {
   const hash = createHash('sha256').update(`${process.version}\0${ROOT}\0`);
   const files = SOURCE_DIRS.flatMap((d) => sources(join(ROOT, d))).sort();
-  for (const f of [...files, join(ROOT, 'package-lock.json')]) {
+  // This file too: a change of how the bundle is made gives a new one.
+  for (const f of [...files, join(ROOT, 'package-lock.json'), fileURLToPath(import.meta.url)]) {
     hash.update(relative(ROOT, f)).update('\0');
     try {
       hash.update(readFileSync(f));
@@ -43,7 +44,9 @@ const sourceUrls = {
   name: 'source-urls',
   setup(build) {
     build.onLoad({ filter: /\.ts$/ }, (args) => {
-      if (args.path.includes(`${join('node_modules', '')}`)) return undefined;
+      // Only this package's own sources: installed, they sit under another project's node_modules themselves.
+      if (!args.path.startsWith(ROOT) || args.path.startsWith(join(ROOT, 'node_modules', '')))
+        return undefined;
       const text = readFileSync(args.path, 'utf8')
         .replaceAll('import.meta.url', JSON.stringify(pathToFileURL(args.path).href))
         .replaceAll('import.meta.dirname', JSON.stringify(dirname(args.path)))

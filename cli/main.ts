@@ -2,11 +2,13 @@ import { Command, CommanderError, Option } from 'commander';
 import { DEFAULT_TIME_SCALE } from '../harness/index.ts';
 import { createProgressReporter } from '../reports/index.ts';
 import { RUN_BACKENDS } from './backend-option.ts';
+import { builtinScenarioFiles } from './builtin-scenarios.ts';
 import { doctorCommand } from './doctor-command.ts';
 import { driverMapCommand } from './driver-map-command.ts';
 import { exitCodeFor } from './error-exit.ts';
 import { EXIT, UsageError } from './exit-codes.ts';
 import { imagesCommand } from './images-command.ts';
+import { initCommand } from './init-command.ts';
 import { manifestsCommand } from './manifests-command.ts';
 import { matrixCommand } from './matrix-command.ts';
 import { compareCommand, mergeCommand, reportCommand } from './report-command.ts';
@@ -14,6 +16,7 @@ import { runCommand } from './run-command.ts';
 import { DEFAULT_STACK_DIR } from './stack-dir.ts';
 import { sweepCommand } from './sweep-command.ts';
 import { upCommand } from './up-command.ts';
+import { versionText } from './version-text.ts';
 import { watchCommand } from './watch-command.ts';
 
 // Output piped into `head` and closed early is not an error.
@@ -31,7 +34,8 @@ async function main(argv: string[]): Promise<number> {
     .exitOverride()
     // Options belong to the command they follow: `report compare A B --format pr` is compare's --format.
     .enablePositionalOptions()
-    .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+    .configureOutput({ writeErr: (s) => process.stderr.write(s) })
+    .version(versionText(), '-V, --version', 'the version and every pinned component, one line each');
   let code: number = EXIT.ok;
 
   const collect = (v: string, prev: string[] = []) => [...prev, v];
@@ -40,6 +44,11 @@ async function main(argv: string[]): Promise<number> {
     .command('run')
     .description('run scenarios on a local control plane with the real COSI sidecar(s)')
     .argument('[paths...]', 'scenario files or directories', [])
+    .option(
+      '--builtin <names>',
+      'scenarios shipped with cosi-chaos by name (cosi-86, bucket-not-empty, real-driver/happy-path ...; all: every top-level one), comma-separated or repeatable',
+      collect,
+    )
     .option(
       '--sidecar <variant|era|path>',
       'v1alpha1, v1alpha2, a release or patched variant name (seed-patch, correct-fix, tiered-fix), or a sidecar binary (repeatable)',
@@ -84,7 +93,8 @@ async function main(argv: string[]): Promise<number> {
       (v: string, prev: string[] = []) => [...prev, v],
     )
     .action(async (paths: string[], flags) => {
-      code = await runCommand(paths, flags, out, createProgressReporter(process.stderr));
+      const all = [...paths, ...builtinScenarioFiles(flags.builtin ?? [])];
+      code = await runCommand(all, flags, out, createProgressReporter(process.stderr));
     });
 
   program
@@ -205,6 +215,20 @@ async function main(argv: string[]): Promise<number> {
     .option('--out <dir>', 'report and logs directory', 'results/driver-map')
     .action(async (flags) => {
       code = await driverMapCommand(flags, out);
+    });
+
+  program
+    .command('init')
+    .description(
+      'scaffold a driver repository: scenarios with your driver, a CI workflow and a README (never overwrites a file)',
+    )
+    .option(
+      '--driver <binary|socket>',
+      'your driver: a binary, unix:///path/to/driver.sock or HOST:PORT (default mock)',
+    )
+    .option('--dir <dir>', 'folder for the scenarios and the README', 'cosi-chaos')
+    .action(async (flags) => {
+      code = await initCommand(flags, out);
     });
 
   program

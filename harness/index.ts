@@ -21,7 +21,19 @@ export {
 } from './backends/index.ts';
 export { isExecutable, resolveBinary } from './binaries/binary-resolver.ts';
 export { BuildError } from './binaries/build-error.ts';
-export { ETCD, KUBE_APISERVER, SAMPLE_COSI_DRIVER, VERSITYGW } from './binaries/component-catalog.ts';
+export {
+  ACTIONLINT,
+  CHAINSAW,
+  ETCD,
+  type GoBuildRecipe,
+  KUBE_APISERVER,
+  KUBE_CONTROLLER_MANAGER,
+  KUBE_PROXY,
+  KUBE_SCHEDULER,
+  KUBELET,
+  SAMPLE_COSI_DRIVER,
+  VERSITYGW,
+} from './binaries/component-catalog.ts';
 export { PatchError, patchKey } from './binaries/patched-build.ts';
 export { DriverAdminClient } from './driver/driver-admin-client.ts';
 export { BACKEND_FAILURES } from './driver-map/backend-failure-cases.ts';
@@ -65,6 +77,7 @@ export {
   type LoadedScenarios,
   loadScenarioFile,
   loadScenarios,
+  parseScenarios,
 } from './scenarios/scenario-loader.ts';
 export type { Scenario } from './scenarios/scenario-types.ts';
 export { type AttachedRun, attachRun, notAttachable } from './stack/attached-run.ts';

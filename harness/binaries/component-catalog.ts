@@ -292,3 +292,16 @@ export const CHAINSAW: GoBuildRecipe = {
   pkg: 'github.com/kyverno/chainsaw',
   origin: 'github.com/kyverno/chainsaw@v0.2.12',
 };
+
+/**
+ * rhysd/actionlint, the GitHub Actions workflow linter: checks the composite action at the repository root
+ * (action.yml) through the workflows that use it, and the workflow `cosi-chaos init` writes into a driver's repo.
+ */
+export const ACTIONLINT: GoBuildRecipe = {
+  name: 'actionlint',
+  version: 'v1.7.12',
+  module: 'github.com/rhysd/actionlint',
+  moduleVersion: 'v1.7.12',
+  pkg: 'github.com/rhysd/actionlint/cmd/actionlint',
+  origin: 'github.com/rhysd/actionlint@v1.7.12',
+};
