@@ -3,6 +3,7 @@ import { DEFAULT_TIME_SCALE } from '../harness/index.ts';
 import { createProgressReporter } from '../reports/index.ts';
 import { RUN_BACKENDS } from './backend-option.ts';
 import { builtinScenarioFiles } from './builtin-scenarios.ts';
+import { conformCommand } from './conform-command.ts';
 import { doctorCommand } from './doctor-command.ts';
 import { driverMapCommand } from './driver-map-command.ts';
 import { exitCodeFor } from './error-exit.ts';
@@ -215,6 +216,38 @@ async function main(argv: string[]): Promise<number> {
     .option('--out <dir>', 'report and logs directory', 'results/driver-map')
     .action(async (flags) => {
       code = await driverMapCommand(flags, out);
+    });
+
+  program
+    .command('conform')
+    .description(
+      'the COSI conformance suite against a driver, over gRPC: one case per spec rule (like csi-sanity for CSI)',
+    )
+    .option(
+      '--driver <driver>',
+      'mock, sample (upstream sample driver, s3:impl on versitygw), sample:fake, unix:///path.sock, HOST:PORT, or a driver binary',
+    )
+    .option('--parameters <k=v>', 'BucketClass parameter sent on every create (repeatable)', collect)
+    .option(
+      '--access-parameters <k=v>',
+      'BucketAccessClass parameter sent on every grant (repeatable)',
+      collect,
+    )
+    .option('--protocol <protocol>', 'S3, Azure or GCS', 'S3')
+    .option('--only <ids>', 'comma-separated case ids to run')
+    .option('--skip <ids>', 'comma-separated case ids to leave out')
+    .option('--deadline <duration>', 'deadline of every call (default 10s)')
+    .option('--driver-arg <arg>', 'a binary: argument ({socket} is its socket path; repeatable)', collect)
+    .option('--driver-env <k=v>', 'a binary: environment variable (repeatable)', collect)
+    .option(
+      '--hook-nonempty <cmd>',
+      'command that puts an object in bucket $COSI_BUCKET_NAME ($COSI_BUCKET_ID)',
+    )
+    .option('--hook-empty <cmd>', 'command that removes it again (so the cleanup can delete the bucket)')
+    .option('--hook-stop-backend <cmd>', "command that stops the driver's backend (run last)")
+    .option('--out <dir>', 'results and logs directory', 'results/conform')
+    .action(async (flags) => {
+      code = await conformCommand(flags, out, err);
     });
 
   program
