@@ -123,14 +123,15 @@ export const V1ALPHA2_MESSAGES: EraMessages = {
     protocol: { type: V1A2_PROTOCOL[protocol] },
     authentication_type: { type: 'KEY' },
     parameters,
-    buckets: bucketId === '' ? [] : [{ bucket_id: bucketId, access_mode: { mode: 'READ_WRITE' } }],
+    // An empty bucket id stays in the list: the required-field cases send one empty id in both eras.
+    buckets: [{ bucket_id: bucketId, access_mode: { mode: 'READ_WRITE' } }],
   }),
   revoke: (bucketId, accountId, parameters, protocol) => ({
     account_id: accountId,
     protocol: { type: V1A2_PROTOCOL[protocol] },
     authentication_type: { type: 'KEY' },
     parameters,
-    buckets: bucketId === '' ? [] : [{ bucket_id: bucketId }],
+    buckets: [{ bucket_id: bucketId }],
   }),
   getExisting: (bucketId, parameters, protocol) => ({
     existing_bucket_id: bucketId,
