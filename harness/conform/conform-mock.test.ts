@@ -77,6 +77,7 @@ const MUTATIONS: Record<string, RuleSpec[]> = {
     {
       name: 'm',
       match: { rpc: 'create', ...name('*-deadline') },
+      // biome-ignore lint/suspicious/noThenProperty: `then` is the rule file's delay field (schemas/rules.schema.json)
       action: { delay: { ms: DEADLINE_MS + 1_000, then: { backend: {} } } },
     },
   ],
