@@ -293,6 +293,51 @@ export const CHAINSAW: GoBuildRecipe = {
   origin: 'github.com/kyverno/chainsaw@v0.2.12',
 };
 
+/** One pinned commit of the Scality COSI driver (github.com/scality/cosi-driver): its tags have no `v`. */
+export interface ScalityRevision {
+  /** The commit's first 7 characters, as a user writes it after `scality@`. */
+  commit: string;
+  /** Other names a user would guess for this commit. */
+  aliases: string[];
+  /** What this commit is, for progress lines and results. */
+  describe: string;
+  recipe: GoBuildRecipe;
+}
+
+function scalityRecipe(version: string): GoBuildRecipe {
+  const module = 'github.com/scality/cosi-driver';
+  return {
+    name: 'scality-cosi-driver',
+    version,
+    module,
+    moduleVersion: version,
+    pkg: `${module}/cmd/scality-cosi-driver`,
+    origin: `${module}@${version.slice(-12)}`,
+    // The driver's own RBAC, as its kustomize base installs it (ClusterRole + binding of its ServiceAccount).
+    rbacFile: 'kustomize/base/rbac.yaml',
+  };
+}
+
+/**
+ * The driver of COSI-86 (v1alpha1 only), before and after PR #188, which maps S3/IAM errors to gRPC codes
+ * (InvalidBucketName -> InvalidArgument, BucketNotEmpty -> FailedPrecondition ...). Newest first: `scality` alone
+ * means the newest.
+ */
+export const SCALITY_REVISIONS: ScalityRevision[] = [
+  {
+    commit: '9bf1529',
+    aliases: ['newest', 'latest', 'main', 'after-188', 'fixed'],
+    describe: 'newest, 2026-04-20, after PR #188',
+    recipe: scalityRecipe('v0.0.0-20260420150512-9bf152924e92'),
+  },
+  {
+    commit: '9a49a25',
+    aliases: ['before-188', 'pre-188', 'unfixed'],
+    describe: 'just before PR #188, 2025-06-16',
+    recipe: scalityRecipe('v0.0.0-20250616185939-9a49a252f98b'),
+  },
+];
+
 /**
  * rhysd/actionlint, the GitHub Actions workflow linter: checks the composite action at the repository root
  * (action.yml) through the workflows that use it, and the workflow `cosi-chaos init` writes into a driver's repo.

@@ -30,22 +30,10 @@ export async function upstreamControllerRbac(
 ): Promise<UpstreamRbac> {
   if (!recipe.rbacFile) throw new Error(`${recipe.origin} has no upstream RBAC manifest in the catalog`);
   const dir = (await goModDownload(recipe.module, recipe.moduleVersion)).dir;
-  const docs = parseManifests(await readFile(join(dir, recipe.rbacFile), 'utf8'));
-  let serviceAccount: string | undefined;
-  const objects = docs.map((doc) => {
-    const obj = structuredClone(doc) as KubernetesObject & { subjects?: Subject[] };
-    const namespaced = obj.kind === 'Role' || obj.kind === 'RoleBinding';
-    if (obj.metadata) {
-      if (namespaced) obj.metadata.namespace = namespace;
-      else delete obj.metadata.namespace;
-    }
-    for (const s of obj.subjects ?? []) {
-      if (s.kind !== 'ServiceAccount') continue;
-      serviceAccount ??= s.name;
-      s.namespace = namespace;
-    }
-    return obj;
-  });
+  const objects = rbacFromManifest(await readFile(join(dir, recipe.rbacFile), 'utf8'), namespace);
+  const serviceAccount = (objects as (KubernetesObject & { subjects?: Subject[] })[])
+    .flatMap((o) => o.subjects ?? [])
+    .find((s) => s.kind === 'ServiceAccount')?.name;
   if (!serviceAccount) throw new Error(`${recipe.rbacFile} of ${recipe.origin} binds no ServiceAccount`);
   return {
     serviceAccount,
@@ -54,4 +42,54 @@ export async function upstreamControllerRbac(
       ...objects,
     ],
   };
+}
+
+const RBAC_KINDS = ['Role', 'ClusterRole', 'RoleBinding', 'ClusterRoleBinding'];
+
+/**
+ * The RBAC objects of a manifest, moved into `namespace`: namespaced objects and ServiceAccount subjects go there
+ * (renamed to `account` when given: a user's driver runs as the harness's ServiceAccount). Rules stay as written;
+ * anything else in the manifest (Deployments, Services ...) is left out.
+ */
+export function rbacFromManifest(text: string, namespace: string, account?: string): KubernetesObject[] {
+  return parseManifests(text)
+    .filter((doc) => RBAC_KINDS.includes(String(doc.kind)))
+    .map((doc) => {
+      const obj = structuredClone(doc) as KubernetesObject & { subjects?: Subject[] };
+      const namespaced = obj.kind === 'Role' || obj.kind === 'RoleBinding';
+      if (obj.metadata) {
+        if (namespaced) obj.metadata.namespace = namespace;
+        else delete obj.metadata.namespace;
+      }
+      for (const s of obj.subjects ?? []) {
+        if (s.kind !== 'ServiceAccount') continue;
+        if (account) s.name = account;
+        s.namespace = namespace;
+      }
+      return obj;
+    });
+}
+
+/** A ClusterRole of these rules bound to the ServiceAccount `account` in `namespace`. */
+export function clusterRoleFor(
+  account: string,
+  namespace: string,
+  rules: { apiGroups: string[]; resources: string[]; verbs: string[] }[],
+): KubernetesObject[] {
+  const name = `cosi-chaos:${namespace}:${account}`;
+  return [
+    {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'ClusterRole',
+      metadata: { name },
+      rules,
+    } as KubernetesObject,
+    {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'ClusterRoleBinding',
+      metadata: { name },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name },
+      subjects: [{ kind: 'ServiceAccount', name: account, namespace }],
+    } as KubernetesObject,
+  ];
 }

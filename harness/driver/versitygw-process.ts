@@ -10,8 +10,16 @@ export interface VersityGwOptions {
   /** Used for file and component names. */
   id: string;
   workDir: string;
+  /**
+   * Accounts beside the root one come from this folder (`--iam-dir`): where `versitygw iam` (VersityGwIamProcess)
+   * writes the users and keys a driver's grant creates, so that the S3 gateway can know them.
+   */
+  iamDir?: string;
   readyTimeoutMs?: number;
 }
+
+// Fixed, local-only credentials: the servers listen on loopback for this run alone.
+export const VERSITYGW_ROOT = { accessKey: 'cosichaosadmin', secretKey: 'cosichaos-secret-key' };
 
 /** A real S3 server on loopback (versitygw, posix backend): each bucket is a directory under `dataDir`. */
 export class VersityGwProcess {
@@ -28,14 +36,22 @@ export class VersityGwProcess {
     const dataDir = join(opts.workDir, `versitygw-${opts.id}-data`);
     await mkdir(dataDir, { recursive: true });
     const port = await reservePort();
-    // Fixed, local-only credentials: the server listens on loopback for this run alone.
-    const accessKey = 'cosichaosadmin';
-    const secretKey = 'cosichaos-secret-key';
+    const { accessKey, secretKey } = VERSITYGW_ROOT;
     const address = `127.0.0.1:${port.port}`;
     const proc = ManagedProcess.start({
       component: `versitygw/${opts.id}`,
       binary: opts.binary,
-      args: ['--access', accessKey, '--secret', secretKey, '--port', address, 'posix', dataDir],
+      args: [
+        '--access',
+        accessKey,
+        '--secret',
+        secretKey,
+        '--port',
+        address,
+        ...(opts.iamDir ? ['--iam-dir', opts.iamDir] : []),
+        'posix',
+        dataDir,
+      ],
       logFile: join(opts.workDir, `versitygw-${opts.id}.log`),
     });
     try {

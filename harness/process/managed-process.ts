@@ -40,12 +40,19 @@ function livingMembers(pgid: number): number {
   return living;
 }
 
+function withoutNames(env: NodeJS.ProcessEnv, names: string[]): NodeJS.ProcessEnv {
+  for (const name of names) delete env[name];
+  return env;
+}
+
 export interface ProcessSpec {
   /** Component name used in errors and logs ("etcd", "sidecar/upstream-v1alpha1"). */
   component: string;
   binary: string;
   args: string[];
   env?: Record<string, string>;
+  /** Names taken out of the inherited environment (a real driver's clean environment: AWS_CA_BUNDLE ...). */
+  unsetEnv?: string[];
   cwd?: string;
   /** stdout and stderr of the child are appended here. */
   logFile: string;
@@ -81,7 +88,7 @@ export class ManagedProcess {
       const child = spawn('bash', ['-c', WATCHDOG, 'watchdog', spec.binary, ...spec.args], {
         detached: true,
         stdio: ['pipe', log, log],
-        env: { ...process.env, ...spec.env },
+        env: withoutNames({ ...process.env, ...spec.env }, spec.unsetEnv ?? []),
         cwd: spec.cwd,
       });
       if (child.pid === undefined) {

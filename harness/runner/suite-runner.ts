@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { forEachBounded } from '../common/bounded-pool.ts';
+import { inClusterUnsupported } from '../driver/in-cluster-identity.ts';
 import type { LoadError, RunResults, ScenarioResult } from '../results/run-results.ts';
-import { driverKey } from '../scenarios/scenario-driver.ts';
+import { driverKey, driverNeedsCluster } from '../scenarios/scenario-driver.ts';
 import type { Scenario } from '../scenarios/scenario-types.ts';
 import type { SidecarVariant } from '../variants/sidecar-variants.ts';
 import { resultFor } from './collect/slot-result.ts';
@@ -82,9 +83,12 @@ export interface SuiteOptions {
 // (etcd, the CRD's first-create pause, leader election): COSI-86 on six releases measured 22-24 s at 6, 25-27 s at 3.
 const START_CONCURRENCY = 6;
 
-/** The key suffix that gives a sidecar a plane (or cluster turn) of its own in a scenario that deletes. */
+/**
+ * The key suffix that gives a sidecar a plane (or cluster turn) of its own: in a scenario that deletes, and in one
+ * that sends its names exactly (spec.exactNames: beside another variant its class names would get a suffix).
+ */
 export function deletesAlone(s: Scenario, v: SidecarVariant): string {
-  return s.trigger === 'delete-claim' || s.trigger === 'delete-access' ? `!${v.name}` : '';
+  return s.trigger === 'delete-claim' || s.trigger === 'delete-access' || s.exactNames ? `!${v.name}` : '';
 }
 
 /** Variants share a control plane when they run the same controller on the same CRDs in the same namespace. */
@@ -255,6 +259,16 @@ export async function runSuite(opts: SuiteOptions): Promise<RunResults> {
       variants: opts.variants.filter((v) => slots.some((s) => s.variant === v)),
       backend,
       sampleDriver: backend === 'local' && slots.some((s) => s.scenario.driver?.kind === 'sample'),
+      scality:
+        backend === 'local'
+          ? [
+              ...new Set(
+                slots.flatMap((s) =>
+                  s.scenario.driver?.kind === 'scality' ? [s.scenario.driver.revision] : [],
+                ),
+              ),
+            ]
+          : [],
       resolveSidecar: opts.resolveSidecar,
       progress: (p, d) => progress?.phase(p, d),
     });
@@ -263,10 +277,13 @@ export async function runSuite(opts: SuiteOptions): Promise<RunResults> {
     opts.signal?.throwIfAborted();
 
     // apiFaults need the proxy in front of a kube-apiserver the harness runs: such slots are skipped elsewhere.
+    const inClusterReason = slots.some((s) => driverNeedsCluster(s.scenario.driver))
+      ? await inClusterUnsupported()
+      : undefined;
     for (const slot of slots)
       slot.unavailable =
         apiFaultsUnsupported(slot.scenario, backend) ??
-        realDriverUnsupported(slot.scenario, slot.variant, backend);
+        realDriverUnsupported(slot.scenario, slot.variant, backend, inClusterReason);
     const groups = longestSetupFirst(
       groupSlots(
         slots.filter((s) => s.unavailable === undefined),

@@ -292,7 +292,7 @@ function checkVariants(
       else if (!driverServesEra(driver, eraOf(v.sidecar)))
         report(
           [...at, 'sidecar'],
-          `${v.sidecar} is a v1alpha2 sidecar and the sample driver serves cosi.v1alpha1 only (DriverGetInfo would be Unimplemented); list v1alpha1 variants only`,
+          `${v.sidecar} is a v1alpha2 sidecar and the ${driver?.kind} driver serves cosi.v1alpha1 only (DriverGetInfo would be Unimplemented); list v1alpha1 variants only`,
         );
       seen.add(v.sidecar);
     }
@@ -325,6 +325,7 @@ interface RawScenario {
     trigger?: Scenario['trigger'];
     access?: { name: string; parameters?: Record<string, string> };
     sidecarNamespace?: string;
+    exactNames?: boolean;
     apiFaultsClients?: ('sidecar' | 'controller')[];
     deleteClaimAfter?: string;
     scale?: { claims: number };
@@ -372,6 +373,7 @@ function scenarioOf(
       ? { deleteClaimAfterMs: parseDuration(raw.spec.deleteClaimAfter) as number }
       : {}),
     ...(driver && driver.kind !== 'mock' ? { driver } : {}),
+    ...(raw.spec.exactNames ? { exactNames: true } : {}),
   };
 }
 

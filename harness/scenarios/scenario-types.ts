@@ -105,6 +105,8 @@ export interface Scenario {
   scale?: ScenarioScale;
   /** What answers the sidecar's driver calls (spec.driver; default the mock driver). */
   driver?: DriverSelection;
+  /** spec.exactNames: each variant on a plane of its own, so its objects carry the scenario's names unsuffixed. */
+  exactNames?: boolean;
 }
 
 /** spec.scale: how many BucketClaims the scenario creates; each driver call is attributed to its claim. */

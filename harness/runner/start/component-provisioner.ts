@@ -1,5 +1,12 @@
-import { ETCD, KUBE_APISERVER, SAMPLE_COSI_DRIVER, VERSITYGW } from '../../binaries/component-catalog.ts';
+import {
+  ETCD,
+  KUBE_APISERVER,
+  SAMPLE_COSI_DRIVER,
+  type ScalityRevision,
+  VERSITYGW,
+} from '../../binaries/component-catalog.ts';
 import { buildPatched } from '../../binaries/patched-build.ts';
+import type { RealDriverBinaries } from '../../driver/real-driver-stack.ts';
 import type { ComponentVersion } from '../../results/run-results.ts';
 import type { SidecarVariant } from '../../variants/sidecar-variants.ts';
 import { provisionBinary, unavailableReason } from './binary-provisioner.ts';
@@ -13,7 +20,7 @@ export type SidecarResolver = (
 
 /** Everything the run's environments need, built or found: the first phase of a run. */
 export interface ProvisionedComponents {
-  binaries: { etcd: string; kubeApiServer: string; sampleDriver?: string; versitygw?: string };
+  binaries: { etcd: string; kubeApiServer: string } & RealDriverBinaries;
   members: EnvironmentMember[];
   /** Variants that cannot be built here, with go's reason: results, not errors. */
   unavailable: Map<string, string>;
@@ -59,6 +66,8 @@ export async function provisionComponents(args: {
   backend: 'local' | 'kind' | 'existing';
   /** A scenario selects the upstream sample driver: build it and versitygw (its S3 server) too. */
   sampleDriver?: boolean;
+  /** Scenarios select the Scality driver at these commits: build each, and versitygw (its S3 and IAM servers). */
+  scality?: ScalityRevision[];
   resolveSidecar?: SidecarResolver;
   progress?: (phase: string, detail: string) => void;
 }): Promise<ProvisionedComponents> {
@@ -85,6 +94,18 @@ export async function provisionComponents(args: {
     const g = await provisionBinary(VERSITYGW, { progress: buildProgress });
     components.push(d.component, g.component);
     binaries = { ...binaries, sampleDriver: d.path, versitygw: g.path };
+  }
+  for (const revision of args.scality ?? []) {
+    args.progress?.('build', `the Scality driver ${revision.commit} (${revision.describe}) and versitygw`);
+    const d = await provisionBinary(revision.recipe, { progress: buildProgress });
+    const g = await provisionBinary(VERSITYGW, { progress: buildProgress });
+    components.push({ ...d.component, name: `Scality driver ${revision.commit}` });
+    if (!components.some((c) => c.name === g.component.name)) components.push(g.component);
+    binaries = {
+      ...binaries,
+      versitygw: g.path,
+      scality: { ...binaries.scality, [revision.commit]: d.path },
+    };
   }
   for (const v of args.variants) {
     try {

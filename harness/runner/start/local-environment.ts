@@ -16,11 +16,16 @@ import { V1ALPHA1_OBJECTS } from '../../cosi/v1alpha1-objects.ts';
 import { V1ALPHA2_OBJECTS } from '../../cosi/v1alpha2-objects.ts';
 import { V010SidecarAssist } from '../../cosi/v010-sidecar-assist.ts';
 import { MockDriverProcess } from '../../driver/mock-driver-process.ts';
-import { type RealDriver, type RealDriverBinaries, startRealDriver } from '../../driver/real-driver-stack.ts';
+import {
+  type DriverCluster,
+  type RealDriver,
+  type RealDriverBinaries,
+  startRealDriver,
+} from '../../driver/real-driver-stack.ts';
 import { type PortReservation, reservePort } from '../../process/free-port.ts';
 import type { ManagedProcess } from '../../process/managed-process.ts';
 import { ProcessStartError } from '../../process/process-errors.ts';
-import { describeDriver, driverKey } from '../../scenarios/scenario-driver.ts';
+import { describeDriver, driverKey, driverNeedsCluster } from '../../scenarios/scenario-driver.ts';
 import type { Scenario } from '../../scenarios/scenario-types.ts';
 import { type SidecarVariant, sameApi } from '../../variants/sidecar-variants.ts';
 import { AUDIT_POLICY_FILE } from '../../witnesses/audit-policy.ts';
@@ -180,12 +185,23 @@ export class LocalEnvironment extends ScenarioEnvironment {
       throw new Error(`${label}: scenarios selecting different drivers cannot share a control plane`);
     // The drivers need no cluster: they start (a Node process each, seconds on two cores) while it does. A real
     // driver (spec.driver) starts first, and the mock driver runs in front of it as the interposer.
-    const realStarts = members.map((m) =>
+    // A driver that reads the cluster (in-cluster config) starts once its ServiceAccount can exist: the gate opens
+    // after the CRDs and namespaces are in, and closes with an error if the plane never gets there.
+    const needsCluster = driverNeedsCluster(selection);
+    let openGate: (c: DriverCluster) => void = () => {};
+    let failGate: (e: unknown) => void = () => {};
+    const clusterGate = new Promise<DriverCluster>((resolve, reject) => {
+      openGate = resolve;
+      failGate = reject;
+    });
+    clusterGate.catch(() => {});
+    const realStarts = members.map(async (m) =>
       startRealDriver(selection, {
         id: m.variant.name,
         driverName: (opts.driverName ?? driverNameFor)(m.variant.name),
         workDir: logDir,
         binaries: bins,
+        ...(needsCluster ? { cluster: await clusterGate } : {}),
       }),
     );
     if (selection) progress?.(`${label}: starting ${describeDriver(selection)} behind the interposer`);
@@ -215,6 +231,7 @@ export class LocalEnvironment extends ScenarioEnvironment {
       // The witnesses' record of every COSI, Event and Lease write (harness/witnesses/audit-policy.yaml).
       audit: { policyFile: AUDIT_POLICY_FILE, logFile: join(logDir, AUDIT_LOG) },
     }).catch(async (err: unknown) => {
+      failGate(err);
       await stopDrivers();
       throw err;
     });
@@ -248,6 +265,10 @@ export class LocalEnvironment extends ScenarioEnvironment {
         admin,
         [...namespaces].map((name) => ({ apiVersion: 'v1', kind: 'Namespace', metadata: { name } })),
       );
+      if (needsCluster) {
+        progress?.(`${label}: starting ${describeDriver(selection)} with in-cluster config`);
+        openGate({ admin, serverUrl: cp.serverUrl, caPem: cp.apiServer.caPem, namespace: SYSTEM_NS });
+      }
       const rbac = await upstreamControllerRbac(first.variant.controller, SYSTEM_NS);
       await applyObjects(admin, [
         ...rbac.objects,
@@ -344,6 +365,7 @@ export class LocalEnvironment extends ScenarioEnvironment {
       opts.mark?.('controller and sidecars ready');
       return env;
     } catch (err) {
+      failGate(err);
       for (const c of cleanup) await c().catch(() => {});
       throw err;
     }

@@ -1,5 +1,5 @@
 import type { RunResults } from '../../results/run-results.ts';
-import { describeDriver, driverServesEra } from '../../scenarios/scenario-driver.ts';
+import { describeDriver, driverNeedsCluster, driverServesEra } from '../../scenarios/scenario-driver.ts';
 import type { Scenario } from '../../scenarios/scenario-types.ts';
 import type { SidecarVariant } from '../../variants/sidecar-variants.ts';
 
@@ -11,11 +11,15 @@ export function realDriverUnsupported(
   s: Scenario,
   v: SidecarVariant,
   backend: RunResults['backend'],
+  /** Why no local process can get in-cluster config here (in-cluster-identity.ts), when that was probed. */
+  inClusterReason?: string,
 ): string | undefined {
   if (!s.driver) return undefined;
   if (backend !== 'local')
     return `spec.driver (${describeDriver(s.driver)}) needs the local backend: the real driver runs as a local process beside the sidecar`;
   if (!driverServesEra(s.driver, v.era))
-    return `the sample driver serves cosi.v1alpha1 only: a ${v.era} sidecar would get Unimplemented from DriverGetInfo`;
+    return `the ${s.driver.kind} driver serves cosi.v1alpha1 only: a ${v.era} sidecar would get Unimplemented from DriverGetInfo`;
+  if (driverNeedsCluster(s.driver) && inClusterReason)
+    return `${describeDriver(s.driver)}: ${inClusterReason}`;
   return undefined;
 }

@@ -131,13 +131,15 @@ export abstract class ScenarioEnvironment implements ObjectTarget {
     if (s.scale) return applyClaimFleet(this, s, variant);
     const n = this.namesFor(s, variant);
     const driverName = this.member(variant).driverName ?? driverNameFor(variant);
+    // What the real driver needs on its classes (the Scality driver: the Secret naming its S3 server).
+    const driverNeeds = this.member(variant).realDriver?.classParameters ?? {};
     const o = this.objects;
     const objects = [
       o.bucketClass({
         name: n.className,
         driverName,
         deletionPolicy: s.bucketClass.deletionPolicy,
-        parameters: { ...s.bucketClass.parameters, [SCENARIO_PARAMETER]: s.name },
+        parameters: { ...driverNeeds, ...s.bucketClass.parameters, [SCENARIO_PARAMETER]: s.name },
       }),
       o.bucketClaim({
         name: n.claimName,
@@ -152,7 +154,7 @@ export abstract class ScenarioEnvironment implements ObjectTarget {
           name: n.accessClassName as string,
           driverName,
           deletionPolicy: 'Delete',
-          parameters: { ...s.access.parameters, [SCENARIO_PARAMETER]: s.name },
+          parameters: { ...driverNeeds, ...s.access.parameters, [SCENARIO_PARAMETER]: s.name },
         }),
       );
     }

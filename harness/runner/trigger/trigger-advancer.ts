@@ -108,10 +108,23 @@ async function advanceOne(
                 "v0.2.2's controller runs its Add again on the claim's next update and writes the claim status with " +
                 "bucketReady=false over the sidecar's true, which the sidecar never writes again), so the RPC could " +
                 'not be triggered'
-              : 'the claim never became ready (its bucket was never created), so the RPC could not be triggered';
+              : `the claim never became ready (its bucket was never created), so the RPC could not be triggered${lastSetupAnswer(journalOf(slot), 'create')}`;
     }
   } catch (err) {
     slot.state = 'precondition-failed';
     slot.problem = `triggering ${s.trigger} failed: ${err instanceof Error ? err.message : String(err)}`;
   }
+}
+
+/**
+ * What the driver last answered to the set-up call that never succeeded, for the reason: "the claim never became
+ * ready" alone left a user guessing (a real driver had refused every create for a parameter it did not know).
+ */
+function lastSetupAnswer(journal: readonly DriverCall[], rpc: 'create' | 'grant'): string {
+  const calls = journal.filter((c) => c.rpc === rpc);
+  const last = calls.at(-1);
+  if (!last) return `; the driver was never called (${rpc})`;
+  const by =
+    last.answeredBy === 'driver' ? 'the driver' : last.answeredBy === 'rule' ? 'a rule' : 'the driver';
+  return `; ${by} answered ${calls.length} ${rpc} call${calls.length === 1 ? '' : 's'}, the last ${last.code}${last.message ? ` "${last.message}"` : ''}`;
 }
