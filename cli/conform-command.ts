@@ -1,4 +1,4 @@
-import { writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import {
   CONFORM_CASES,
@@ -138,6 +138,7 @@ export async function conformCommand(
   }
 
   const file = join(outDir, 'conform-results.json');
+  await mkdir(outDir, { recursive: true });
   await writeFile(join(outDir, 'conform-results.md'), renderConformMarkdown(results));
   await writeFile(join(outDir, 'conform-results.junit.xml'), renderConformJunit(results));
   try {

@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connects } from '../driver/listener-probe.ts';
@@ -38,6 +38,7 @@ export interface BinaryTargetOptions {
  * upstream sample driver's) set, its output in workDir/driver.log, stopped with its process group at the end.
  */
 export async function startBinaryTarget(opts: BinaryTargetOptions): Promise<ConformTarget> {
+  await mkdir(opts.workDir, { recursive: true });
   // A short temporary directory: unix socket paths may have at most 107 bytes.
   const socketDir = await mkdtemp(join(tmpdir(), 'cosi-chaos-conform-'));
   const socketPath = join(socketDir, 'driver.sock');
