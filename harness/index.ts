@@ -32,12 +32,15 @@ export {
   KUBE_SCHEDULER,
   KUBELET,
   SAMPLE_COSI_DRIVER,
+  SCALITY_REVISIONS,
+  type ScalityRevision,
   VERSITYGW,
 } from './binaries/component-catalog.ts';
 export { PatchError, patchKey } from './binaries/patched-build.ts';
 export { DriverAdminClient } from './driver/driver-admin-client.ts';
 export { BACKEND_FAILURES } from './driver-map/backend-failure-cases.ts';
-export { runDriverMap } from './driver-map/driver-map-run.ts';
+export { runDriverMap, sampleMapTarget } from './driver-map/driver-map-run.ts';
+export { scalityMapTarget } from './driver-map/scality-map-target.ts';
 export { sidecarReactions } from './driver-map/sidecar-reactions.ts';
 export { assignShards, cellsOfShard, planDigest, type ShardSpec } from './matrix/cell-shard.ts';
 export { MATRIX_RPCS, type MatrixRpc, NON_OK_CODES, type NonOkCode } from './matrix/grpc-codes.ts';
@@ -70,6 +73,7 @@ export {
   type DriverSelection,
   describeDriver,
   driverFromFlag,
+  scalityRevision,
 } from './scenarios/scenario-driver.ts';
 export { ScenarioError } from './scenarios/scenario-error.ts';
 export {

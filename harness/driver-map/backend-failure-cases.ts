@@ -7,6 +7,8 @@ import type { CosiCallResult } from '../../mock-driver/index.ts';
 export interface FailureContext {
   call(method: string, request: object, driver?: 'own-keys' | 'wrong-keys'): Promise<CosiCallResult>;
   dataDir: string;
+  /** What 'wrong-keys' calls go through, for the case's "how". */
+  wrongKeys: string;
   /** Stops the S3 server for good (the last case run); resolves with how it exited. */
   stopServer(): Promise<string>;
 }

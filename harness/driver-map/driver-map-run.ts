@@ -7,8 +7,6 @@ import type { DriverMapCase } from '../results/driver-map-results.ts';
 import { BACKEND_FAILURES, type BackendFailureCase, type FailureContext } from './backend-failure-cases.ts';
 
 export interface DriverMapRunOptions {
-  sampleDriver: string;
-  versitygw: string;
   /** Data dir, configs and logs of the server and drivers. */
   workDir: string;
   /** How long one call may take: the driver's S3 client retries an unreachable server for a while. */
@@ -16,24 +14,46 @@ export interface DriverMapRunOptions {
   cases?: readonly BackendFailureCase[];
 }
 
+/** A driver in front of a server the harness controls, as the failure cases use it. */
+export interface DriverMapTarget {
+  context: FailureContext;
+  stop(): Promise<void>;
+}
+
+/** How a stopped server is described: how it exited and whether its port still answers. */
+export async function stoppedServer(s3: VersityGwProcess): Promise<string> {
+  await s3.stop();
+  const exit = await s3.process.exited;
+  const [host, port] = s3.endpoint.split(':');
+  const refused = !(await connects({ host, port: Number(port) }));
+  return `${exit.signal ? `signal ${exit.signal}` : `exit code ${exit.code}`}, ${s3.endpoint} ${refused ? 'refusing connections' : 'STILL ACCEPTING connections'}`;
+}
+
 /**
- * Causes each backend failure for real against one versitygw server and the upstream sample driver in front of
- * it (plus a second sample driver signing with a key the server does not know), calls the driver over its own
- * socket, and records the code it returned beside the code the spec asks. The server is stopped by the last case.
+ * The upstream sample driver on one versitygw server (plus a second sample driver signing with a key the server
+ * does not know).
  */
-export async function runDriverMap(opts: DriverMapRunOptions): Promise<DriverMapCase[]> {
+export async function sampleMapTarget(
+  bins: { sampleDriver: string; versitygw: string },
+  opts: DriverMapRunOptions,
+): Promise<DriverMapTarget> {
   await mkdir(opts.workDir, { recursive: true });
   const s3 = await VersityGwProcess.start({
-    binary: opts.versitygw,
+    binary: bins.versitygw,
     id: 'driver-map',
     workDir: opts.workDir,
   });
   const started: SampleDriverProcess[] = [];
   const clients: ReturnType<typeof connectCosiClient>[] = [];
+  const stop = async () => {
+    for (const c of clients) c.close();
+    await Promise.all(started.map((d) => d.stop()));
+    await s3.stop();
+  };
   try {
     const sample = (id: string, credentials?: { accessKey: string; secretKey: string }) =>
       SampleDriverProcess.start({
-        binary: opts.sampleDriver,
+        binary: bins.sampleDriver,
         id,
         driverName: 'sample.driver-map.cosi-chaos.io',
         workDir: opts.workDir,
@@ -50,20 +70,34 @@ export async function runDriverMap(opts: DriverMapRunOptions): Promise<DriverMap
       accessKey: s3.accessKey,
       secretKey: 'not-the-secret',
     });
-    const ctx: FailureContext = {
-      call: (method, request, driver = 'own-keys') =>
-        (driver === 'own-keys' ? own : wrong).call(method, request, {
-          deadlineMs: opts.callDeadlineMs ?? 60_000,
-        }),
-      dataDir: s3.dataDir,
-      stopServer: async () => {
-        await s3.stop();
-        const exit = await s3.process.exited;
-        const [host, port] = s3.endpoint.split(':');
-        const refused = !(await connects({ host, port: Number(port) }));
-        return `${exit.signal ? `signal ${exit.signal}` : `exit code ${exit.code}`}, ${s3.endpoint} ${refused ? 'refusing connections' : 'STILL ACCEPTING connections'}`;
+    return {
+      context: {
+        call: (method, request, driver = 'own-keys') =>
+          (driver === 'own-keys' ? own : wrong).call(method, request, {
+            deadlineMs: opts.callDeadlineMs ?? 60_000,
+          }),
+        dataDir: s3.dataDir,
+        wrongKeys: 'a second sample driver signing with a secret key the server does not know',
+        stopServer: () => stoppedServer(s3),
       },
+      stop,
     };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
+
+/**
+ * Causes each backend failure for real against the target's server, calls the driver over its own socket, and
+ * records the code it returned beside the code the spec asks. The server is stopped by the last case.
+ */
+export async function runDriverMap(
+  target: DriverMapTarget,
+  opts: DriverMapRunOptions,
+): Promise<DriverMapCase[]> {
+  const ctx = target.context;
+  try {
     const cases: DriverMapCase[] = [];
     for (const c of opts.cases ?? BACKEND_FAILURES) {
       const startedMs = performance.now();
@@ -72,7 +106,7 @@ export async function runDriverMap(opts: DriverMapRunOptions): Promise<DriverMap
       cases.push({
         id: c.id,
         failure: c.failure,
-        how: c.how,
+        how: c.id === 'wrong-credentials' ? `${ctx.wrongKeys}, DriverCreateBucket` : c.how,
         rpc: c.rpc,
         returned: { code: result.code, ...(result.message ? { message: result.message } : {}), latencyMs },
         specCodes: c.specCodes,
@@ -83,8 +117,6 @@ export async function runDriverMap(opts: DriverMapRunOptions): Promise<DriverMap
     }
     return cases;
   } finally {
-    for (const c of clients) c.close();
-    await Promise.all(started.map((d) => d.stop()));
-    await s3.stop();
+    await target.stop();
   }
 }

@@ -9,7 +9,7 @@ import { buildFromGoModules } from '../binaries/go-module-builder.ts';
 import type { DriverMapCase } from '../results/driver-map-results.ts';
 import type { RunResults } from '../results/run-results.ts';
 import { BACKEND_FAILURES } from './backend-failure-cases.ts';
-import { runDriverMap } from './driver-map-run.ts';
+import { runDriverMap, sampleMapTarget } from './driver-map-run.ts';
 import { sidecarReactions } from './sidecar-reactions.ts';
 
 // The error-mapping report through real processes: versitygw and the upstream sample driver, each failure caused
@@ -25,7 +25,10 @@ describe('driver error mapping against the real sample driver and S3 server', ()
       await buildFromGoModules(SAMPLE_COSI_DRIVER),
       await buildFromGoModules(VERSITYGW),
     ];
-    cases = await runDriverMap({ sampleDriver: driver.path, versitygw: server.path, workDir });
+    cases = await runDriverMap(
+      await sampleMapTarget({ sampleDriver: driver.path, versitygw: server.path }, { workDir }),
+      { workDir },
+    );
   }, 900_000);
 
   afterAll(async () => {
