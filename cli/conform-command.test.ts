@@ -55,6 +55,8 @@ describe('conform command: bad input exits 2 before anything starts', () => {
       /not mock, sample, sample:fake, unix:\/\/\/path\.sock, HOST:PORT, nor an executable file/,
     ],
     [{}, /conform needs --driver/],
+    [{ driver: 'sample', hookStopBackend: 'true' }, /--hook-\* apply to a running driver or a binary/],
+    [{ driver: 'mock', driverEnv: ['A=b'] }, /--driver-arg and --driver-env apply to a driver binary only/],
   ])('%j', async (flags, message) => {
     const code = await conformCommand(
       { out: join(dir, 'bad'), ...flags },

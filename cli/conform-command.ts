@@ -90,6 +90,11 @@ export async function conformCommand(
     if (error instanceof ConformInputError) throw new UsageError(error.message);
     throw error;
   }
+  const hooked = flags.hookNonempty || flags.hookEmpty || flags.hookStopBackend;
+  if (hooked && (selection.kind === 'mock' || selection.kind === 'sample'))
+    throw new UsageError(
+      `--hook-* apply to a running driver or a binary: with --driver ${flags.driver} the harness runs the backend and reaches its states itself`,
+    );
   if ((flags.driverArg?.length || flags.driverEnv?.length) && selection.kind !== 'binary')
     throw new UsageError('--driver-arg and --driver-env apply to a driver binary only');
 
