@@ -1,6 +1,7 @@
 import type { MatrixCell, Rpc, RunResults, ScenarioResult } from '../harness/results/run-results.ts';
 import type { WitnessTable } from '../harness/results/witness-results.ts';
 import { componentProvenance } from './component-provenance.ts';
+import { driverAndSidecarHalves } from './driver-and-sidecar-halves.ts';
 import { formatCount, formatFit, formatIntervals, formatMs } from './format-units.ts';
 import { mdCell } from './markdown-text.ts';
 import type { SidecarLogExcerpt } from './sidecar-log-excerpt.ts';
@@ -525,6 +526,11 @@ function timeline(subject: ScenarioResult[], context: IssueReportContext): strin
  * environment, the sidecar's own log, timeline), from the results and what the CLI read beside them. Only
  * GitHub-safe Markdown: headings, tables, fenced code, <details>. Undefined scenario: see issueSubject.
  */
+/** A titled section, or nothing when it has no lines. */
+function section(title: string, lines: string[]): string[] {
+  return lines.length ? [title, '', ...lines] : [];
+}
+
 export function renderIssueReport(
   results: RunResults,
   context: IssueReportContext = {},
@@ -541,6 +547,7 @@ export function renderIssueReport(
     '## What happens',
     '',
     ...whatHappens(subject, code, rpc),
+    ...section('## The driver half and the sidecar half', driverAndSidecarHalves(subject, results)),
     '## Impact',
     '',
     ...impact(subject, results, context),

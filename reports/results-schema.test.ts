@@ -145,6 +145,7 @@ const scenarioResult: KeyKinds<ScenarioResult> = {
   scenario: 'required',
   file: 'required',
   description: 'optional',
+  issue: 'optional',
   variant: 'required',
   era: 'required',
   rpc: 'required',

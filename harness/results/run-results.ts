@@ -110,6 +110,8 @@ export interface ScenarioResult {
   scenario: string;
   file: string;
   description?: string;
+  /** metadata.issue of the scenario (COSI-86): scenarios of one issue are read together. */
+  issue?: string;
   variant: string;
   era: Era;
   rpc: Rpc;

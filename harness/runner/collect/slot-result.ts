@@ -32,6 +32,7 @@ export async function resultFor(
     scenario: slot.scenario.name,
     file: slot.scenario.file,
     description: slot.scenario.description,
+    ...(slot.scenario.issue ? { issue: slot.scenario.issue } : {}),
     variant: slot.variant.name,
     era: slot.variant.era,
     rpc: slot.scenario.rpc,
