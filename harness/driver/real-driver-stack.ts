@@ -18,6 +18,7 @@ import {
 import { type InClusterAccess, inClusterLaunch, type Launch } from './in-cluster-identity.ts';
 import { connects } from './listener-probe.ts';
 import { S3DataDirWatch } from './s3-data-dir-watch.ts';
+import type { S3Keys } from './s3-request.ts';
 import { SampleDriverProcess } from './sample-driver-process.ts';
 import { ScalityDriverProcess } from './scality-driver-process.ts';
 import { VersityGwIamProcess } from './versitygw-iam-process.ts';
@@ -45,6 +46,8 @@ export interface S3Backend {
   server: 'versitygw';
   endpoint: string;
   dataDir: string;
+  /** The server's root keys: the harness puts objects with them (spec.s3Objects). */
+  keys: S3Keys;
   watch: S3DataDirWatch;
   /** The server process, for the error-mapping report (it stops it to see what the driver answers). */
   stopServer(): Promise<void>;
@@ -143,6 +146,7 @@ async function startSample(config: SampleDriverConfig, opts: RealDriverOptions):
       server: 'versitygw',
       endpoint: s3.endpoint,
       dataDir: s3.dataDir,
+      keys: { accessKey: s3.accessKey, secretKey: s3.secretKey },
       watch,
       stopServer: () => s3.stop(),
     },
@@ -311,6 +315,7 @@ async function startScality(revision: ScalityRevision, opts: RealDriverOptions):
         server: 'versitygw',
         endpoint: s3.endpoint,
         dataDir: s3.dataDir,
+        keys: { accessKey: s3.accessKey, secretKey: s3.secretKey },
         watch,
         stopServer: () => s3.stop(),
       },

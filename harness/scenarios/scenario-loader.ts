@@ -326,6 +326,7 @@ interface RawScenario {
     access?: { name: string; parameters?: Record<string, string> };
     sidecarNamespace?: string;
     exactNames?: boolean;
+    s3Objects?: { key: string; body?: string }[];
     apiFaultsClients?: ('sidecar' | 'controller')[];
     deleteClaimAfter?: string;
     scale?: { claims: number };
@@ -374,6 +375,9 @@ function scenarioOf(
       : {}),
     ...(driver && driver.kind !== 'mock' ? { driver } : {}),
     ...(raw.spec.exactNames ? { exactNames: true } : {}),
+    ...(raw.spec.s3Objects
+      ? { s3Objects: raw.spec.s3Objects.map((o) => ({ key: o.key, body: o.body ?? `${o.key}\n` })) }
+      : {}),
   };
 }
 

@@ -105,6 +105,8 @@ export interface Scenario {
   scale?: ScenarioScale;
   /** What answers the sidecar's driver calls (spec.driver; default the mock driver). */
   driver?: DriverSelection;
+  /** spec.s3Objects: put into the scenario's bucket through the real driver's S3 server before the trigger. */
+  s3Objects?: { key: string; body: string }[];
   /** spec.exactNames: each variant on a plane of its own, so its objects carry the scenario's names unsuffixed. */
   exactNames?: boolean;
 }

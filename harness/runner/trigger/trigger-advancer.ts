@@ -1,4 +1,5 @@
 import type { DriverCall } from '../../driver/driver-admin-client.ts';
+import { s3Request } from '../../driver/s3-request.ts';
 import { scrapeSidecarMetrics } from '../collect/witness-collector.ts';
 import type { Slot } from '../scenario-slot.ts';
 import { noReadiness, type Readiness, type ScenarioEnvironment } from '../start/scenario-environment.ts';
@@ -51,6 +52,7 @@ async function advanceOne(
     if (waitingBucket && claimReady) slot.readySince ??= now;
     if (waitingBucket && s.trigger === 'delete-claim' && provisioned && deletable) {
       if (quietFor(slot, r?.versions.get(`claim:${claimKey}`), now) >= QUIET_MS) {
+        if (s.s3Objects) await putObjects(slot, env, journalOf(slot));
         slot.metricsBefore = await scrapeSidecarMetrics(slot);
         await env.deleteClaim(s, slot.variant.name);
         Object.assign(slot, { state: 'observing', appliedAt: now, stateSince: now });
@@ -127,4 +129,39 @@ function lastSetupAnswer(journal: readonly DriverCall[], rpc: 'create' | 'grant'
   const by =
     last.answeredBy === 'driver' ? 'the driver' : last.answeredBy === 'rule' ? 'a rule' : 'the driver';
   return `; ${by} answered ${calls.length} ${rpc} call${calls.length === 1 ? '' : 's'}, the last ${last.code}${last.message ? ` "${last.message}"` : ''}`;
+}
+
+/**
+ * spec.s3Objects: each object put into the scenario's bucket through the real driver's S3 server, as a user's
+ * application would write it, so the bucket is not empty when the claim is deleted. The bucket is the one the
+ * driver's last successful create named.
+ */
+async function putObjects(
+  slot: Slot,
+  env: ScenarioEnvironment,
+  journal: readonly DriverCall[],
+): Promise<void> {
+  const s3 = env.member(slot.variant.name).realDriver?.s3;
+  if (!s3)
+    throw new Error(
+      'spec.s3Objects needs a real driver with an S3 server the harness runs (sample, scality)',
+    );
+  const created = journal.filter((c) => c.rpc === 'create' && c.code === 'OK').at(-1);
+  const bucket = created?.bucketId ?? created?.bucketName;
+  if (!bucket)
+    throw new Error('spec.s3Objects: no create of the scenario was answered OK, so there is no bucket');
+  for (const o of slot.scenario.s3Objects ?? []) {
+    const answer = await s3Request({
+      endpoint: s3.endpoint,
+      keys: s3.keys,
+      method: 'PUT',
+      bucket,
+      key: o.key,
+      body: o.body,
+    });
+    if (answer.status !== 200)
+      throw new Error(
+        `spec.s3Objects: PUT ${bucket}/${o.key} answered HTTP ${answer.status}: ${answer.body.slice(0, 300)}`,
+      );
+  }
 }
