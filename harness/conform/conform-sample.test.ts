@@ -97,6 +97,17 @@ describe.each<SampleMode>(['s3:impl', 's3:fake'])(
         expect(results.target.backendControl).toEqual({ nonEmptyBucket: 'harness', stopBackend: 'harness' });
       });
     } else {
+      it('measured: it accepts names S3 refuses and answers them as the bucket id (no S3 behind it)', () => {
+        for (const id of ['create-name-64', 'create-name-98', 'create-name-chars'])
+          expect([id, byId(results, id).outcome, byId(results, id).answer]).toEqual([
+            id,
+            'fail',
+            expect.stringMatching(
+              /^OK bucket_id=.*: accepted, and the bucket it answers is not a name S3 allows$/,
+            ),
+          ]);
+      });
+
       it('skips the backend states with the reason: its buckets are in its own memory', () => {
         for (const id of ['delete-non-empty', 'backend-stopped']) {
           expect(byId(results, id)).toMatchObject({ outcome: 'skip', backendControl: 'none' });
