@@ -107,10 +107,6 @@ export async function runConformance(opts: ConformRunOptions): Promise<ConformRe
       const why = error instanceof Error ? error.message : String(error);
       verdict = { outcome: 'error', answer: error instanceof CaseSetupError ? why : `could not run: ${why}` };
     }
-    if (c.id === 'get-info-name') {
-      const name = calls.find((x) => x.method === 'DriverGetInfo')?.response?.name;
-      if (typeof name === 'string') driverNames[era] = name;
-    }
     const result: ConformCaseResult = {
       id: c.id,
       era,
@@ -145,6 +141,11 @@ export async function runConformance(opts: ConformRunOptions): Promise<ConformRe
     };
   } finally {
     for (const client of clients.values()) client.close();
+  }
+  // The name each era's DriverGetInfo gave (its first OK answer in the run).
+  for (const [era, client] of clients) {
+    const name = client.calls.find((c) => c.method === 'DriverGetInfo' && c.code === 'OK')?.response?.name;
+    if (typeof name === 'string') driverNames[era] = name;
   }
 
   return {
