@@ -137,7 +137,61 @@ describe('spec.driver', () => {
     expect(driverFromFlag('sample')).toMatchObject({ kind: 'sample' });
     expect(driverFromFlag('127.0.0.1:9000')).toEqual({ kind: 'socket', address: '127.0.0.1:9000' });
     expect(driverFromFlag(join(root, 'bin', 'cosi-chaos.js'))).toMatchObject({ kind: 'binary' });
-    expect(driverFromFlag('sampel')).toMatch(/^--driver "sampel": expected mock, sample, unix:/);
+    expect(driverFromFlag('sampel')).toMatch(
+      /^--driver "sampel": expected mock, sample, scality\[@COMMIT\], unix:/,
+    );
+  });
+
+  it('names the Scality driver by commit prefix or an alias a user would guess; scality alone is the newest', () => {
+    const commitOf = (flag: string) => {
+      const d = driverFromFlag(flag);
+      return typeof d === 'string' ? d : d.kind === 'scality' ? d.revision.commit : d.kind;
+    };
+    expect(commitOf('scality')).toBe('9bf1529');
+    expect(commitOf('scality@newest')).toBe('9bf1529');
+    expect(commitOf('scality@9bf152924e92')).toBe('9bf1529');
+    expect(commitOf('scality@before-188')).toBe('9a49a25');
+    expect(commitOf('scality@9a49a25')).toBe('9a49a25');
+    expect(commitOf('scality@1234567')).toMatch(
+      /names no pinned Scality driver commit; use scality \(newest\)/,
+    );
+    const text = withDriver('  driver: scality@before-188\n');
+    expect(parseScenarios(text, 'x.yaml')[0]?.driver).toMatchObject({
+      kind: 'scality',
+      revision: { commit: '9a49a25' },
+    });
+    const wrong = withDriver('  driver: { scality: { revision: abcdefg } }\n');
+    expect(problemsOf(wrong)).toEqual([
+      {
+        line: lineOf(wrong, 'revision: abcdefg'),
+        path: 'spec.driver.scality.revision',
+        problem: expect.stringMatching(/^"scality@abcdefg" names no pinned Scality driver commit/),
+      },
+    ]);
+  });
+
+  it('a binary driver asks for in-cluster config with RBAC rules or a manifest, and for Secrets', () => {
+    const text = withDriver(
+      [
+        '  driver:',
+        '    binary: ../../bin/cosi-chaos.js',
+        '    inCluster: { rules: [{ apiGroups: [""], resources: [secrets], verbs: [get] }] }',
+        '    secrets: [{ name: creds, stringData: { region: r1 } }]',
+        '',
+      ].join('\n'),
+    );
+    expect(parseScenarios(text, join(root, 'scenarios', 'real-driver', 'x.yaml'))[0]?.driver).toMatchObject({
+      kind: 'binary',
+      inCluster: { rules: [{ apiGroups: [''], resources: ['secrets'], verbs: ['get'] }] },
+      secrets: [{ name: 'creds', stringData: { region: 'r1' } }],
+    });
+    const both = withDriver(
+      '  driver:\n    binary: ../../bin/cosi-chaos.js\n    inCluster: {}\n    secrets: [{ name: c, stringData: {} }]\n',
+    );
+    expect(problemsOf(both).map((p) => `${p.path}: ${p.problem}`)).toEqual([
+      "spec.driver.inCluster: must name the driver's RBAC: rbac (a manifest file) or rules (a ClusterRole's rules), one of them",
+      'spec.driver.secrets: a driver reads Secrets through in-cluster config: set inCluster too',
+    ]);
   });
 });
 

@@ -1,0 +1,117 @@
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { inClusterUnsupported } from '../../harness/driver/in-cluster-identity.ts';
+import type { RunResults, ScenarioResult } from '../../harness/results/run-results.ts';
+import { readRunResults, startCli } from './cli-run.ts';
+
+// End to end through the CLI with drivers that read the cluster through in-cluster config: the Scality COSI driver
+// at both pinned commits (COSI-86's name, the seeds' driver) and a driver of the tests' own (test/e2e/in-cluster-
+// driver), each behind the interposer, beside a real control plane, the real COSI-86 sidecar and the correct fix.
+// Two variants to stay quick: scenarios/real-driver runs every release.
+const why = await inClusterUnsupported();
+
+describe.skipIf(why !== undefined)(
+  'drivers with in-cluster config: the Scality driver and a binary of our own',
+  () => {
+    let out: string;
+    let results: RunResults;
+    let exitCode: number | undefined;
+    let log = '';
+
+    beforeAll(async () => {
+      out = await mkdtemp(join(tmpdir(), 'cosi-chaos-e2e-scality-'));
+      const run = await startCli([
+        'run',
+        'scenarios/real-driver/cosi-86-scality.yaml',
+        'test/e2e/in-cluster-driver/scenario.yaml',
+        '--sidecar',
+        'v1alpha1-cosi86',
+        '--sidecar',
+        'correct-fix',
+        '--out',
+        out,
+      ]);
+      exitCode = run.exitCode;
+      log = String(run.all);
+      results = await readRunResults<RunResults>(out, run);
+    }, 40 * 60_000);
+
+    afterAll(async () => {
+      await rm(out, { recursive: true, force: true });
+    });
+
+    const result = (scenario: string, variant: string): ScenarioResult => {
+      const r = results.scenarios.find((s) => s.scenario === scenario && s.variant === variant);
+      if (!r) throw new Error(`no result for ${scenario} on ${variant}:\n${log}`);
+      return r;
+    };
+
+    it('exits 0 and names both Scality commits among the components', () => {
+      expect(exitCode, log).toBe(0);
+      const names = results.components.map((c) => `${c.name} ${c.version}`);
+      expect(names).toContain('Scality driver 9bf1529 v0.0.0-20260420150512-9bf152924e92');
+      expect(names).toContain('Scality driver 9a49a25 v0.0.0-20250616185939-9a49a252f98b');
+    });
+
+    it("after PR #188 the driver answers InvalidArgument to the seeds' 98-character name: 6a5a12c retries, the fix stops", () => {
+      const upstream = result('cosi-86-scality-newest', 'v1alpha1-cosi86');
+      const fixed = result('cosi-86-scality-newest', 'correct-fix');
+      for (const r of [upstream, fixed]) {
+        expect(r.verdict, r.verdictReason).toBe('pass');
+        // exactNames: the class name is not suffixed, so the bucket name is the seeds' 62 + 36 characters.
+        expect(r.attempts.map((a) => a.bucketName?.length)).toEqual(r.attempts.map(() => 98));
+        expect(new Set(r.attempts.map((a) => `${a.code} ${a.answeredBy}`))).toEqual(
+          new Set(['InvalidArgument driver']),
+        );
+        expect(r.realDriver?.backend?.state).toBe('never');
+      }
+      expect(upstream.outcome).toBe('unbounded');
+      expect(upstream.attempts.length).toBeGreaterThanOrEqual(5);
+      expect(fixed.outcome).toBe('terminal');
+      expect(fixed.attempts).toHaveLength(1);
+    });
+
+    it('before PR #188 the driver answers Internal, a transient code: the correct fix retries it too', () => {
+      for (const variant of ['v1alpha1-cosi86', 'correct-fix']) {
+        const r = result('cosi-86-scality-before-188', variant);
+        expect(r.verdict, r.verdictReason).toBe('pass');
+        expect(r.outcome).toBe('unbounded');
+        expect(new Set(r.attempts.map((a) => `${a.code} ${a.answeredBy}`))).toEqual(
+          new Set(['Internal driver']),
+        );
+      }
+    });
+
+    it('a binary of our own reads its Secret through in-cluster config, and no harness parameter reaches it', async () => {
+      for (const variant of ['v1alpha1-cosi86', 'correct-fix']) {
+        const r = result('in-cluster-binary-driver', variant);
+        expect(r.verdict, r.verdictReason).toBe('pass');
+        // The driver refuses any parameter but secretName, and answers OK only once it has read the Secret.
+        expect(r.attempts.map((a) => [a.code, a.answeredBy])).toEqual([['OK', 'driver']]);
+      }
+      // What it read: its own log line, with the Secret's content.
+      const logs = (await readdir(join(out, 'logs'), { recursive: true })).filter((f) =>
+        /driver-.*\.real\.log$/.test(f),
+      );
+      const texts = await Promise.all(logs.map((f) => readFile(join(out, 'logs', f), 'utf8')));
+      expect(texts.join('\n')).toMatch(
+        /read secret cosi-chaos-system\/in-cluster-driver-creds \(region eu-test-1\)/,
+      );
+    });
+
+    it("without the RBAC to read it, the driver's PermissionDenied is what the run shows", () => {
+      const r = result('in-cluster-binary-driver-forbidden', 'v1alpha1-cosi86');
+      expect(r.verdict, r.verdictReason).toBe('pass');
+      expect(r.attempts[0]?.code).toBe('PermissionDenied');
+      expect(r.attempts[0]?.message).toMatch(/forbidden/i);
+    });
+  },
+);
+
+describe.runIf(why !== undefined)('drivers with in-cluster config where this machine cannot give it', () => {
+  it('are skipped with the reason', () => {
+    expect(why).toMatch(/in-cluster config for a local driver needs/);
+  });
+});
