@@ -13,7 +13,8 @@ import { MockConformTarget } from './mock-target.ts';
 // fail: rules loaded into the same mock make it answer wrongly for exactly that case's calls (its own bucket
 // names), and that case, and only that case, fails.
 
-const DEADLINE_MS = 3_000;
+// Long enough that a loaded CI machine never makes the mock late by accident (the deadline mutation waits it out once).
+const DEADLINE_MS = 8_000;
 const INTERNAL = { error: { code: 'Internal', message: 'conform mutation' } } as const;
 const name = (glob: string) => ({ bucketName: { glob } });
 

@@ -1,13 +1,6 @@
 import { COSI_ERAS, connectCosiClient } from '../../mock-driver/index.ts';
-import { ConformTargetError } from './conform-errors.ts';
+import { ConformTargetError, type EraProbe } from './conform-errors.ts';
 import type { ConformEra } from './conform-results.ts';
-
-/** What DriverGetInfo answered on one era. */
-export interface EraProbe {
-  era: ConformEra;
-  code: string;
-  message?: string;
-}
 
 // No answer at all on a service: the connection failed (Unavailable) or the call hung (DeadlineExceeded).
 const UNREACHABLE = new Set(['Unavailable', 'DeadlineExceeded']);
@@ -35,5 +28,7 @@ export async function detectEras(address: string, deadlineMs: number): Promise<C
     probes.every((p) => UNREACHABLE.has(p.code))
       ? `the driver at ${address} does not answer DriverGetInfo (${said}): is it running and listening there?`
       : `the driver at ${address} serves neither cosi.v1alpha1 nor sigs.k8s.io.cosi.v1alpha2 (${said})`,
+    address,
+    probes,
   );
 }
