@@ -103,6 +103,12 @@ describe('conform command against running drivers', () => {
     expect(lines.join('\n')).toMatch(/CASE +ERA +RULE +LEVEL +RESULT +ANSWERED/);
   }, 120_000);
 
+  it('runs again into the same --out: the logs of the first run are not read as the second driver being ready', async () => {
+    const first = readResults('mock').runPrefix;
+    expect(await run({ driver: 'mock', outName: 'mock', only: 'get-info-name' })).toBe(EXIT.ok);
+    expect(readResults('mock').runPrefix).not.toBe(first);
+  }, 120_000);
+
   it('exits 1 when a MUST case fails, and says which with the answer (--only keeps the run to the cases named)', async () => {
     const code = await run({
       driver: `unix://${failing.socketPath}`,

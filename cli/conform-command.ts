@@ -1,4 +1,4 @@
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import {
   CONFORM_CASES,
@@ -99,6 +99,9 @@ export async function conformCommand(
     throw new UsageError('--driver-arg and --driver-env apply to a driver binary only');
 
   const outDir = resolve(flags.out);
+  // A run's logs are its own: a second run into the same --out must not read the first one's (the mock driver's
+  // readiness is a line in its log, which is appended to).
+  await rm(join(outDir, 'logs'), { recursive: true, force: true });
   let results: ConformResults;
   const target = await startTarget(selection, {
     workDir: join(outDir, 'logs'),

@@ -1,4 +1,5 @@
-import { mkdir } from 'node:fs/promises';
+import { mkdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
 import { stringify } from 'yaml';
 import type { RuleSpec } from '../../mock-driver/index.ts';
 import { MockDriverProcess } from '../driver/mock-driver-process.ts';
@@ -47,8 +48,11 @@ export class MockConformTarget implements ConformTarget {
 
   static async start(opts: { workDir: string; id?: string }): Promise<MockConformTarget> {
     await mkdir(opts.workDir, { recursive: true });
+    const id = opts.id ?? 'conform';
+    // Its readiness is the 'listening' line of its log, which is appended to: an old log would read ready at once.
+    await rm(join(opts.workDir, `driver-${id}.log`), { force: true });
     const driver = await MockDriverProcess.start({
-      id: opts.id ?? 'conform',
+      id,
       driverName: MOCK_CONFORM_DRIVER_NAME,
       rules: [],
       workDir: opts.workDir,
