@@ -1,4 +1,4 @@
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { inClusterUnsupported } from '../harness/driver/in-cluster-identity.ts';
 import {
@@ -43,6 +43,8 @@ export async function driverMapCommand(flags: DriverMapFlags, log: (line: string
   await mkdir(out, { recursive: true });
   const startedAt = new Date().toISOString();
   const workDir = join(out, 'logs');
+  // A previous run's S3 data dir would hold this run's buckets already (every create answered AlreadyExists).
+  await rm(workDir, { recursive: true, force: true });
   const server = await provisionBinary(VERSITYGW);
   let components = [server.component];
   let target: Awaited<ReturnType<typeof sampleMapTarget>>;

@@ -87,6 +87,25 @@ export const BACKEND_FAILURES: readonly BackendFailureCase[] = [
     },
   },
   {
+    id: 'create-again-identical',
+    failure:
+      'the same create again, an identical request (a sidecar that lost its status write, or restarted)',
+    how: 'DriverCreateBucket "again-bucket" (OK), then the identical request again',
+    rpc: 'create',
+    specCodes: ['OK'],
+    specSource:
+      'COSI spec (cosi.proto, v1alpha1), DriverCreateBucket: idempotent; a bucket that exists with the same name and parameters -> OK (ALREADY_EXISTS only when the parameters differ)',
+    run: async (ctx) => {
+      const first = await ctx.call('DriverCreateBucket', create('again-bucket', { tier: 'gold' }));
+      if (first.code !== 'OK')
+        throw new Error(`setting up: the first create answered ${first.code} ${first.message}`);
+      return {
+        result: await ctx.call('DriverCreateBucket', create('again-bucket', { tier: 'gold' })),
+        evidence: `the first create answered OK; ${present(ctx, 'again-bucket')}`,
+      };
+    },
+  },
+  {
     id: 'delete-not-empty',
     failure: 'a bucket that is not empty, on delete',
     how: 'DriverCreateBucket "full-bucket", an object file written into its directory on the server, DriverDeleteBucket',

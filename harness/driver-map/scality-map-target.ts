@@ -1,3 +1,4 @@
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CustomObjectsApi } from '@kubernetes/client-node';
 import { connectCosiClient } from '../../mock-driver/index.ts';
@@ -22,10 +23,12 @@ export async function scalityMapTarget(
   bins: { etcd: string; kubeApiServer: string } & RealDriverBinaries,
   opts: DriverMapRunOptions,
 ): Promise<DriverMapTarget> {
+  const cpDir = join(opts.workDir, 'control-plane');
+  await mkdir(cpDir, { recursive: true });
   const cp = await LocalControlPlane.start({
     etcdBinary: bins.etcd,
     apiServerBinary: bins.kubeApiServer,
-    workDir: join(opts.workDir, 'control-plane'),
+    workDir: cpDir,
     keepWorkDir: true,
   });
   const stops: (() => Promise<void>)[] = [() => cp.stop()];

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inClusterUnsupported } from '../../harness/driver/in-cluster-identity.ts';
+import type { DriverMapResults } from '../../harness/results/driver-map-results.ts';
 import type { RunResults, ScenarioResult } from '../../harness/results/run-results.ts';
 import { readRunResults, startCli } from './cli-run.ts';
 
@@ -113,5 +114,44 @@ describe.skipIf(why !== undefined)(
 describe.runIf(why !== undefined)('drivers with in-cluster config where this machine cannot give it', () => {
   it('are skipped with the reason', () => {
     expect(why).toMatch(/in-cluster config for a local driver needs/);
+  });
+});
+
+describe.skipIf(why !== undefined)('driver-map against the Scality driver, before and after PR #188', () => {
+  const maps = new Map<string, DriverMapResults>();
+  let out: string;
+
+  beforeAll(async () => {
+    out = await mkdtemp(join(tmpdir(), 'cosi-chaos-e2e-scality-map-'));
+    for (const revision of ['before-188', 'newest']) {
+      const dir = join(out, revision);
+      const run = await startCli(['driver-map', '--driver', `scality@${revision}`, '--out', dir]);
+      if (run.exitCode !== 0)
+        throw new Error(`driver-map --driver scality@${revision}: exit ${run.exitCode}\n${run.all}`);
+      maps.set(
+        revision,
+        JSON.parse(await readFile(join(dir, 'driver-map.json'), 'utf8')) as DriverMapResults,
+      );
+    }
+  }, 20 * 60_000);
+
+  afterAll(async () => {
+    await rm(out, { recursive: true, force: true });
+  });
+
+  const codes = (revision: string) =>
+    Object.fromEntries((maps.get(revision)?.cases ?? []).map((c) => [c.id, c.returned.code]));
+
+  it('before #188 every backend failure is Internal; after it the codes the spec asks, but an identical create again', () => {
+    expect(new Set(Object.values(codes('before-188')))).toEqual(new Set(['Internal']));
+    expect(codes('newest')).toMatchObject({
+      'name-too-long': 'InvalidArgument',
+      'name-refused-by-server': 'InvalidArgument',
+      'exists-other-parameters': 'AlreadyExists',
+      // The spec asks OK for an identical repeated create: measured, the newest commit answers AlreadyExists.
+      'create-again-identical': 'AlreadyExists',
+      'delete-not-empty': 'FailedPrecondition',
+      'delete-absent': 'OK',
+    });
   });
 });
