@@ -124,6 +124,7 @@ describe('conform against the mock driver (the reference)', () => {
     for (const id of ['delete-non-empty', 'backend-stopped'])
       for (const c of results.cases.filter((x) => x.id === id)) expect(c.backendControl).toBe('harness');
     expect(results.cleanup.leftovers).toEqual([]);
+    expect(await target.storedBuckets()).toEqual([]);
     expect(results.cleanup.removed).toBeGreaterThan(10);
     expect(results.summary).toMatchObject({ fail: 0, error: 0, skip: 0, mustNotPassed: 0 });
     // Each case shows what it sent and got, and names its sentence.

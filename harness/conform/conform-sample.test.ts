@@ -21,6 +21,7 @@ describe.each<SampleMode>(['s3:impl', 's3:fake'])(
   (mode) => {
     let workDir: string;
     let results: ConformResults;
+    let serverBuckets: string[];
 
     beforeAll(async () => {
       workDir = await mkdtemp(join(tmpdir(), 'cosi-chaos-conform-sample-'));
@@ -36,6 +37,7 @@ describe.each<SampleMode>(['s3:impl', 's3:fake'])(
       });
       try {
         results = await runConformance({ target, driverFlag: `sample:${mode}`, toolVersion: 'test' });
+        serverBuckets = await target.serverBuckets();
       } finally {
         await target.stop();
       }
@@ -51,6 +53,8 @@ describe.each<SampleMode>(['s3:impl', 's3:fake'])(
       expect(results.cases.map((c) => c.id)).not.toContain('get-existing-missing');
       expect(results.cases).toHaveLength(25);
       expect(results.cleanup.leftovers).toEqual([]);
+      // The server's own view: no bucket directory of the run is left (s3:fake never made any there).
+      expect(serverBuckets.filter((b) => b.startsWith(results.runPrefix))).toEqual([]);
       expect(conformResultsIssues(JSON.parse(JSON.stringify(results)))).toEqual([]);
     });
 

@@ -70,6 +70,11 @@ export class MockConformTarget implements ConformTarget {
     await this.putRules();
   }
 
+  /** The buckets in the mock's store now (what a run left behind shows here, whatever the run reported). */
+  async storedBuckets(): Promise<string[]> {
+    return (await this.driver.admin.backendBuckets()).map((b) => b.bucketName);
+  }
+
   /** An empty store and journal, no rules, the backend running: a fresh driver for the next run. */
   async reset(): Promise<void> {
     this.rules = [];

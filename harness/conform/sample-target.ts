@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { connects } from '../driver/listener-probe.ts';
 import { SampleDriverProcess } from '../driver/sample-driver-process.ts';
@@ -72,6 +72,12 @@ export class SampleConformTarget implements ConformTarget {
       await s3.stop();
       throw error;
     }
+  }
+
+  /** Bucket directories on the S3 server now (s3:impl): what a run left behind shows here, whatever it reported. */
+  async serverBuckets(): Promise<string[]> {
+    const entries = await readdir(this.s3.dataDir, { withFileTypes: true }).catch(() => []);
+    return entries.filter((e) => e.isDirectory() && !e.name.startsWith('.')).map((e) => e.name);
   }
 
   get address(): string {
