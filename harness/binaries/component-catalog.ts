@@ -1,5 +1,5 @@
 // Pinned versions of every real component the harness runs, and how each is built from Go modules.
-// Versions are facts checked against the Go module proxy reachable here (see README "Components").
+// Versions are facts checked against the Go module proxy reachable here (docs/setup.md, "Components and where they come from").
 
 /** How to build one binary from Go modules through a generated main module. */
 export interface GoBuildRecipe {
