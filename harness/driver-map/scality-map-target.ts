@@ -71,7 +71,7 @@ export async function scalityMapTarget(
     const own = real.classParameters;
     const wrong = { ...own, objectStorageSecretName: WRONG_KEYS_SECRET };
     const buckets = admin.makeApiClient(CustomObjectsApi);
-    // The Bucket object a v1alpha1 controller would have made: the driver reads its parameters on delete.
+    // The Bucket object a v1alpha1 controller would have made: the driver reads its parameters on delete and revoke.
     const ensureBucket = async (name: string) =>
       buckets
         .createClusterCustomObject({
@@ -100,7 +100,8 @@ export async function scalityMapTarget(
         call: async (method, request, keys = 'own-keys') => {
           const params = keys === 'own-keys' ? own : wrong;
           const r = request as { parameters?: Record<string, string>; bucket_id?: string };
-          if (method === 'DriverDeleteBucket' && r.bucket_id) await ensureBucket(r.bucket_id);
+          if ((method === 'DriverDeleteBucket' || method === 'DriverRevokeBucketAccess') && r.bucket_id)
+            await ensureBucket(r.bucket_id);
           const sent =
             method === 'DriverCreateBucket' || method === 'DriverGrantBucketAccess'
               ? { ...r, parameters: { ...params, ...r.parameters } }
