@@ -6,6 +6,9 @@ import {
   KUBE_APISERVER,
   patchKey,
   resolveBinary,
+  SAMPLE_COSI_DRIVER,
+  SCALITY_REVISIONS,
+  VERSITYGW,
 } from '../harness/index.ts';
 
 async function versionOf(cmd: string, args: string[]): Promise<string | undefined> {
@@ -39,6 +42,20 @@ export async function doctorCommand(log: (line: string) => void): Promise<number
           : `not built: \`run\` tries to build ${recipe.origin} (reported unavailable with the go command's reason if it cannot)`;
       log(`${role.padEnd(10)} ${v.name.padEnd(17)} [${v.era}] ${state}`);
     }
+  }
+  // Real drivers: built on first use by a scenario, `run --driver` or `driver-map --driver`.
+  const realDrivers = [
+    ['sample driver', SAMPLE_COSI_DRIVER, 'spec.driver: sample'],
+    ...SCALITY_REVISIONS.map(
+      (r) => [`scality@${r.commit}`, r.recipe, `spec.driver: scality@${r.commit} (${r.describe})`] as const,
+    ),
+    ['versitygw', VERSITYGW, 'the S3 (and IAM) server of the sample and Scality drivers'],
+  ] as const;
+  for (const [label, recipe, use] of realDrivers) {
+    const r = resolveBinary({ name: recipe.name, version: recipe.version });
+    log(
+      `real driver ${label.padEnd(17)} ${r.source === 'missing' ? `not built yet: built on first use (${use}) from ${recipe.origin}` : `${r.path} (${r.detail})`}`,
+    );
   }
   log(
     `go env:         GOPROXY=${(await versionOf('go', ['env', 'GOPROXY'])) ?? '?'} GONOSUMDB=${(await versionOf('go', ['env', 'GONOSUMDB'])) || '(unset)'}`,
