@@ -65,15 +65,19 @@ export async function runConformance(opts: ConformRunOptions): Promise<ConformRe
   const cases = selectCases(opts.cases ?? CONFORM_CASES, opts.only, opts.skip);
   const deadlineMs = opts.deadlineMs ?? DEFAULT_CONFORM_DEADLINE_MS;
   const protocol = opts.protocol ?? 'S3';
-  const parameters = opts.parameters ?? {};
-  const accessParameters = opts.accessParameters ?? {};
+  // What the driver itself needs (the target provides it), under what the user gave.
+  const parameters = { ...opts.target.parameters, ...opts.parameters };
+  const accessParameters = { ...opts.target.parameters, ...opts.accessParameters };
   const runPrefix = opts.runPrefix ?? `cc-${randomBytes(4).toString('hex')}`;
   const { target } = opts;
 
   const eras = target.eras ? [...target.eras] : await detectEras(target.address, deadlineMs);
   const ledger = new ResourceLedger();
   const clients = new Map<ConformEra, RecordingClient>(
-    eras.map((era) => [era, new RecordingClient(era, target.address, deadlineMs, ledger)]),
+    eras.map((era) => [
+      era,
+      new RecordingClient(era, target.address, deadlineMs, ledger, target.beforeCall?.bind(target)),
+    ]),
   );
   const runCalls = (): ConformCall[] => [...clients.values()].flatMap((c) => c.calls);
   const driverNames: Partial<Record<ConformEra, string>> = {};

@@ -36,6 +36,16 @@ export interface ConformTarget {
   /** Why backend cases are skipped when `backend` lacks a method. */
   readonly noBackendControlReason: string;
   readonly components: readonly ConformComponent[];
+  /**
+   * Class parameters the driver itself needs on every create and grant, provided by the harness (the Scality
+   * driver: the Secret naming its S3 server); the user's --parameters / --access-parameters go over them.
+   */
+  readonly parameters?: Readonly<Record<string, string>>;
+  /**
+   * Called before each call: what a sidecar and controller would have made for it and the driver reads (the
+   * Scality driver GETs the Bucket object on delete and revoke).
+   */
+  beforeCall?(method: string, request: Readonly<Record<string, unknown>>): Promise<void>;
   /** Idempotent: stops what the target started and removes its files; a running driver it did not start stays. */
   stop(): Promise<void>;
 }

@@ -43,12 +43,14 @@ export class RecordingClient {
     address: string,
     readonly deadlineMs: number,
     private readonly ledger: ResourceLedger,
+    private readonly beforeCall?: (method: string, request: Message) => Promise<void>,
   ) {
     this.messages = ERA_MESSAGES[era];
     this.client = connectCosiClient(era, address);
   }
 
   async call(method: string, request: Message, sink?: ConformCall[]): Promise<CallAnswer> {
+    await this.beforeCall?.(method, request);
     const started = performance.now();
     const result = await this.client.call<Message>(method, request, { deadlineMs: this.deadlineMs });
     const latencyMs = Math.round((performance.now() - started) * 10) / 10;

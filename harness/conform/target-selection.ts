@@ -1,18 +1,29 @@
 import { accessSync, constants, statSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { SAMPLE_COSI_DRIVER, VERSITYGW } from '../binaries/component-catalog.ts';
+import {
+  ETCD,
+  type GoBuildRecipe,
+  KUBE_APISERVER,
+  SAMPLE_COSI_DRIVER,
+  type ScalityRevision,
+  VERSITYGW,
+} from '../binaries/component-catalog.ts';
+import { inClusterUnsupported } from '../driver/in-cluster-identity.ts';
 import { provisionBinary } from '../runner/start/binary-provisioner.ts';
-import { ConformInputError } from './conform-errors.ts';
+import { scalityRevision } from '../scenarios/scenario-driver.ts';
+import { ConformInputError, ConformTargetError } from './conform-errors.ts';
 import type { ConformTarget } from './conform-target.ts';
 import { socketTarget, startBinaryTarget } from './external-targets.ts';
 import { type BackendHooks, hookBackendControl } from './hook-backend-control.ts';
 import { MockConformTarget } from './mock-target.ts';
 import { SampleConformTarget, type SampleMode } from './sample-target.ts';
+import { ScalityConformTarget } from './scality-target.ts';
 
 /** What `--driver` names. */
 export type DriverSelection =
   | { kind: 'mock' }
   | { kind: 'sample'; mode: SampleMode }
+  | { kind: 'scality'; revision: ScalityRevision }
   | { kind: 'socket'; address: string }
   | { kind: 'binary'; path: string };
 
@@ -26,6 +37,11 @@ export function parseDriverFlag(value: string): DriverSelection {
   if (value === 'mock') return { kind: 'mock' };
   if (value === 'sample' || value === 'sample:impl') return { kind: 'sample', mode: 's3:impl' };
   if (value === 'sample:fake') return { kind: 'sample', mode: 's3:fake' };
+  if (/^scality(@|$)/.test(value)) {
+    const revision = scalityRevision(value);
+    if (typeof revision === 'string') throw new ConformInputError(`--driver ${value}: ${revision}`);
+    return { kind: 'scality', revision };
+  }
   if (value.startsWith('unix:')) {
     const path = value.replace(/^unix:(\/\/)?/, '');
     let socket = false;
@@ -45,7 +61,7 @@ export function parseDriverFlag(value: string): DriverSelection {
     accessSync(path, constants.X_OK);
   } catch {
     throw new ConformInputError(
-      `--driver ${value}: not mock, sample, sample:fake, unix:///path.sock, HOST:PORT, nor an executable file`,
+      `--driver ${value}: not mock, sample, sample:fake, scality[@COMMIT], unix:///path.sock, HOST:PORT, nor an executable file`,
     );
   }
   return { kind: 'binary', path };
@@ -79,6 +95,28 @@ export async function startTarget(
         workDir: opts.workDir,
         components: [driver.component, server.component],
       });
+    }
+    case 'scality': {
+      const why = await inClusterUnsupported();
+      if (why) throw new ConformTargetError(`--driver ${selection.revision.commit}: ${why}`, '', []);
+      const build = (r: GoBuildRecipe) => provisionBinary(r, { progress: opts.progress });
+      const [driver, server, etcd, apiServer] = [
+        await build(selection.revision.recipe),
+        await build(VERSITYGW),
+        await build(ETCD),
+        await build(KUBE_APISERVER),
+      ];
+      return ScalityConformTarget.start(
+        selection.revision,
+        {
+          etcd: etcd.path,
+          kubeApiServer: apiServer.path,
+          versitygw: server.path,
+          scality: { [selection.revision.commit]: driver.path },
+        },
+        opts.workDir,
+        [driver.component, server.component, etcd.component, apiServer.component],
+      );
     }
     case 'socket':
       return socketTarget(selection.address, hooks);
