@@ -51,7 +51,7 @@ describe('conform command: bad input exits 2 before anything starts', () => {
     [{ driver: 'mock', parameters: ['novalue'] }, /--parameters "novalue" is not KEY=VALUE/],
     [
       { driver: './no-such-driver-binary' },
-      /not mock, sample, sample:fake, unix:\/\/\/path\.sock, HOST:PORT, nor an executable file/,
+      /not mock, sample, sample:fake, scality\[@COMMIT\], unix:\/\/\/path\.sock, HOST:PORT, nor an executable file/,
     ],
     [{}, /conform needs --driver/],
     [{ driver: 'sample', hookStopBackend: 'true' }, /--hook-\* apply to a running driver or a binary/],

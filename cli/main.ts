@@ -75,7 +75,7 @@ async function main(argv: string[]): Promise<number> {
     .option('--attach [dir]', `run inside the stack of \`cosi-chaos up\` (default ${DEFAULT_STACK_DIR})`)
     .option(
       '--driver <driver>',
-      "overrides every scenario's spec.driver: mock, sample (the upstream sample driver on a local S3 server), unix:///path/to/driver.sock, HOST:PORT or a driver binary",
+      "overrides every scenario's spec.driver: mock, sample (the upstream sample driver on a local S3 server), scality[@COMMIT] (the Scality driver at 9bf1529 newest or 9a49a25 before PR #188), unix:///path/to/driver.sock, HOST:PORT or a driver binary",
     )
     .addOption(
       new Option('--backend <backend>', 'where the cluster runs').choices(RUN_BACKENDS).default('local'),
@@ -207,7 +207,12 @@ async function main(argv: string[]): Promise<number> {
   program
     .command('driver-map')
     .description(
-      'the driver error-mapping report: backend failures caused for real against the upstream sample driver on a local S3 server, the code it returned, the code the COSI spec asks, and what each sidecar build does with it',
+      'the driver error-mapping report: backend failures caused for real against a real driver (the upstream sample driver, or the Scality driver at a pinned commit) on a local S3 server, the code it returned, the code the COSI spec asks, and what each sidecar build does with it',
+    )
+    .option(
+      '--driver <driver>',
+      'sample (the upstream sample driver), scality (newest) or scality@COMMIT (9bf1529 newest, 9a49a25 before PR #188)',
+      'sample',
     )
     .option(
       '--sidecars <results.json>',
@@ -225,7 +230,7 @@ async function main(argv: string[]): Promise<number> {
     )
     .option(
       '--driver <driver>',
-      'mock, sample (upstream sample driver, s3:impl on versitygw), sample:fake, unix:///path.sock, HOST:PORT, or a driver binary',
+      'mock, sample (upstream sample driver, s3:impl on versitygw), sample:fake, scality[@COMMIT] (the Scality driver: 9bf1529 newest, 9a49a25 before PR #188), unix:///path.sock, HOST:PORT, or a driver binary',
     )
     .option('--parameters <k=v>', 'BucketClass parameter sent on every create (repeatable)', collect)
     .option(
