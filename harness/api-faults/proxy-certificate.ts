@@ -1,5 +1,6 @@
-import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { generateKeyPairSync } from 'node:crypto';
 import forge from 'node-forge';
+import { certificateSerialHex } from '../common/certificate-serial.ts';
 
 /** PEM material for the proxy's TLS: a throwaway CA, and a serving certificate it signed. */
 export interface ProxyTlsMaterial {
@@ -43,12 +44,16 @@ export function createProxyTls(hosts: string[] = ['127.0.0.1', 'localhost']): Pr
   return {
     caPem: forge.pki.certificateToPem(ca),
     certPem: forge.pki.certificateToPem(serving),
-    keyPem: forge.pki.privateKeyToPem(servingKeys.privateKey),
+    keyPem: servingKeys.privateKeyPem,
   };
 }
 
 // Node's native key generation: forge's pure-JS RSA takes seconds.
-function rsaKeyPair(): { publicKey: forge.pki.rsa.PublicKey; privateKey: forge.pki.rsa.PrivateKey } {
+function rsaKeyPair(): {
+  publicKey: forge.pki.rsa.PublicKey;
+  privateKey: forge.pki.rsa.PrivateKey;
+  privateKeyPem: string;
+} {
   const { publicKey, privateKey } = generateKeyPairSync('rsa', {
     modulusLength: 2048,
     publicKeyEncoding: { type: 'spki', format: 'pem' },
@@ -57,16 +62,15 @@ function rsaKeyPair(): { publicKey: forge.pki.rsa.PublicKey; privateKey: forge.p
   return {
     publicKey: forge.pki.publicKeyFromPem(publicKey) as forge.pki.rsa.PublicKey,
     privateKey: forge.pki.privateKeyFromPem(privateKey) as forge.pki.rsa.PrivateKey,
+    // Node's own PEM for the key TLS loads: no re-encoding by forge.
+    privateKeyPem: privateKey,
   };
 }
 
 function newCertificate(publicKey: forge.pki.rsa.PublicKey, commonName: string): forge.pki.Certificate {
   const cert = forge.pki.createCertificate();
   cert.publicKey = publicKey;
-  // Positive 128-bit serial: the top bit cleared so DER does not read it as negative.
-  const serial = randomBytes(16);
-  serial[0] = (serial[0] ?? 0) & 0x7f;
-  cert.serialNumber = serial.toString('hex');
+  cert.serialNumber = certificateSerialHex();
   const now = Date.now();
   cert.validity.notBefore = new Date(now - 60_000);
   cert.validity.notAfter = new Date(now + VALIDITY_MS);
