@@ -54,10 +54,16 @@ function rowsFor(subject: readonly ScenarioResult[], results: RunResults): Drive
   });
 }
 
+/** Every attempt answered OK: this sidecar never sent the failing request (v0.2.2 names its buckets otherwise). */
+function neverFailed(r: ScenarioResult): boolean {
+  return r.attempts.length > 0 && r.attempts.every((a) => a.code === 'OK');
+}
+
 function sidecarCell(r: ScenarioResult | undefined): string {
   if (!r) return '-';
   if (r.outcome === 'unavailable') return 'not run';
   const n = r.attempts.length;
+  if (neverFailed(r)) return `${n} attempt${n === 1 ? '' : 's'}, answered OK`;
   const still = r.stillRetryingAtEnd ? ', still retrying' : '';
   return `${r.outcome}, ${n} attempt${n === 1 ? '' : 's'}${still}`;
 }
@@ -94,7 +100,10 @@ export function driverAndSidecarHalves(subject: readonly ScenarioResult[], resul
       `- Driver half: ${row.driver} answers \`InvalidArgument\`, the permanent code the spec asks.`,
     );
     const looping = row.results.filter((r) => r.outcome === 'unbounded');
-    const stopped = row.results.filter((r) => r.outcome === 'terminal' && r.attempts.length === 1);
+    const stopped = row.results.filter(
+      (r) => r.outcome === 'terminal' && r.attempts.length === 1 && r.attempts[0]?.code === 'InvalidArgument',
+    );
+    const spared = row.results.filter(neverFailed);
     if (looping.length)
       summary.push(
         `- Sidecar half, not fixed: ${looping.map((r) => `\`${r.variant}\` (${r.attempts.length} attempts${r.stillRetryingAtEnd ? ', still retrying' : ''})`).join(', ')} retry that \`InvalidArgument\`.`,
@@ -102,6 +111,10 @@ export function driverAndSidecarHalves(subject: readonly ScenarioResult[], resul
     if (stopped.length)
       summary.push(
         `- Sidecar half, fixed: ${stopped.map((r) => `\`${r.variant}\``).join(', ')} make one attempt and stop.`,
+      );
+    if (spared.length)
+      summary.push(
+        `- Not reached: ${spared.map((r) => `\`${r.variant}\``).join(', ')} never met the failure: every attempt was answered OK.`,
       );
   }
   return [
