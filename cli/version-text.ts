@@ -10,6 +10,7 @@ import {
   KUBELET,
   RUN_VARIANTS,
   SAMPLE_COSI_DRIVER,
+  SCALITY_REVISIONS,
   VERSITYGW,
 } from '../harness/index.ts';
 import { TOOL_VERSION } from './run-lifecycle.ts';
@@ -32,6 +33,7 @@ export function versionText(): string {
       [`controller ${v.name}`, v.controller],
     ]),
     ['sample-cosi-driver', SAMPLE_COSI_DRIVER],
+    ...SCALITY_REVISIONS.map((r): [string, GoBuildRecipe] => [`scality-cosi-driver@${r.commit}`, r.recipe]),
     ['versitygw', VERSITYGW],
     ['chainsaw', CHAINSAW],
     ['actionlint', ACTIONLINT],

@@ -152,6 +152,13 @@ describe('the packed package, installed into an empty project', () => {
     );
     expect(lines).toContainEqual(expect.stringMatching(/^kube-apiserver\s+v1\.33\.13\s/));
     expect(lines).toContainEqual(expect.stringMatching(/^sidecar v1alpha1-cosi86\s+\S+6a5a12cb56ed\s/));
+    // The driver of COSI-86 at both pinned commits.
+    expect(lines).toContainEqual(
+      expect.stringMatching(
+        /^scality-cosi-driver@9bf1529\s+\S+-9bf152924e92\s+github\.com\/scality\/cosi-driver@9bf152924e92$/,
+      ),
+    );
+    expect(lines).toContainEqual(expect.stringMatching(/^scality-cosi-driver@9a49a25\s+\S+-9a49a252f98b\s/));
   });
 
   it('doctor runs from inside node_modules and finds the built components', async () => {
