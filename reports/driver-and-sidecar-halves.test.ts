@@ -19,7 +19,9 @@ describe('the driver half and the sidecar half, from a recorded Scality run', ()
     expect(text).toMatch(/- Sidecar half, not fixed: `v1alpha1-cosi86` \(\d+ attempts, still retrying\)/);
     expect(text).toContain('- Sidecar half, fixed: `correct-fix`, `tiered-fix` make one attempt and stop.');
     // v0.2.2's own bucket name is valid: its one create was answered OK, so it proves nothing about the fix.
-    expect(text).toContain('- Not reached: `v1alpha1-v0.2.2` never met the failure: every attempt was answered OK.');
+    expect(text).toContain(
+      '- Not reached: `v1alpha1-v0.2.2` never met the failure: every attempt was answered OK.',
+    );
     expect(row('9bf1529')).toContain('| 1 attempt, answered OK |');
   });
 });
