@@ -8,7 +8,7 @@ import { readRunResults, startCli } from './cli-run.ts';
 
 // End to end through the real CLI: every upstream build, each in a control plane of its own with the API-server
 // fault proxy in front of its kube-apiserver; the sidecar's Bucket status writes get 409 three times
-// (status-write-conflict), or 500 for ever while the claim is deleted after 10 s (delete-during-create-retry).
+// (status-write-conflict), or 500 for ever while the claim is deleted 10 s after the first create (delete-during-create-retry).
 const V1ALPHA1 = [
   'v1alpha1-cosi86',
   'v1alpha1-v0.1.0',
@@ -131,7 +131,19 @@ describe('API-server faults on every upstream build', () => {
   it.each(ALL)(
     '%s: the claim deleted while its create is retried leaves the bucket in the backend',
     async (variant) => {
-      const b = result('delete-during-create-retry', variant).buckets;
+      const r = result('delete-during-create-retry', variant);
+      // Deleted while the create is retried: 10 s after the first attempt, never before it (CI once saw the first
+      // create 10 s after apply on a loaded machine, when the deletion was timed from apply). The 'applied' mark is
+      // taken when the apply returns, so this offset is a lower bound (hence 8 s, not 10).
+      const applied = r.phases?.applied;
+      const deleted = r.phases?.['claim deleted'];
+      expect(applied !== undefined && deleted !== undefined, JSON.stringify(r.phases)).toBe(true);
+      const deletedOffset = (deleted as number) - (applied as number);
+      expect(deletedOffset - (r.attempts[0]?.offsetMs ?? Number.POSITIVE_INFINITY)).toBeGreaterThanOrEqual(
+        8_000,
+      );
+      expect(r.attempts.filter((a) => a.offsetMs <= deletedOffset).length).toBeGreaterThan(1);
+      const b = r.buckets;
       expect(b?.duplicates).toBe(0);
       expect(b?.bucketsInBackend).toBe(1);
       const text = await readFile(

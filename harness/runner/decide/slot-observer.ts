@@ -165,7 +165,7 @@ export class SlotObserver {
     // (with them inline, the matrix saw attempts up to 50 s after they were made).
     this.beside('setup', () => admitSetupWaves(this.slots));
     this.beside('triggers', () => advanceTriggers(this.slots, this.envs, (s) => this.callsOf(s)));
-    this.beside('claim deletions', () => deleteClaimsDue(this.slots));
+    this.beside('claim deletions', () => deleteClaimsDue(this.slots, this.opts.windowMs));
     const observing = this.slots.filter((s) => s.state === 'observing' && !s.settled);
     for (const slot of observing) {
       if (this.considering.has(slot)) continue;
@@ -181,8 +181,6 @@ export class SlotObserver {
   }
 
   private async consider(slot: Slot): Promise<void> {
-    // Nothing is decided before a scheduled claim deletion has happened: it is part of what is measured.
-    if (slot.scenario.deleteClaimAfterMs !== undefined && slot.claimDeletedAt === undefined) return;
     const appliedAt = slot.appliedAt as number;
     const now = Date.now();
     const before = slot.attempts.length;
@@ -191,6 +189,9 @@ export class SlotObserver {
       this.opts.attempts?.(slot.scenario.name, slot.variant.name, slot.attempts.length);
       if (before === 0) slot.phases?.mark('first attempt');
     }
+    // Nothing is decided before a scheduled claim deletion has happened: it is part of what is measured (the
+    // deleter times it from the first attempt counted above).
+    if (slot.scenario.deleteClaimAfterMs !== undefined && slot.claimDeletedAt === undefined) return;
     const windowMs = this.opts.windowMs ?? slot.scenario.windowMs;
     const elapsed = Math.min(now - appliedAt, windowMs);
     const rules: DeciderRules = {
