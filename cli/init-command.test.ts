@@ -55,6 +55,8 @@ describe('cosi-chaos init', () => {
     expect(await readFile(join(repo, 'cosi-chaos', 'README.md'), 'utf8')).toContain(
       'Driver: the mock driver',
     );
+    // The reference driver needs no conformance step of the user's.
+    expect(workflow).not.toContain('conform');
   });
 
   it('--driver SOCKET and --dir: the scenarios name the running driver', async () => {
@@ -64,8 +66,10 @@ describe('cosi-chaos init', () => {
     const { scenarios } = await loadScenarios((await readdir(dir)).map((f) => join(dir, f)));
     for (const s of scenarios)
       expect(s.driver).toEqual({ kind: 'socket', address: 'unix:///run/cosi/driver.sock' });
-    expect(await readFile(join(repo, '.github', 'workflows', 'cosi-chaos.yml'), 'utf8')).toContain(
-      'run ci/chaos/scenarios',
+    const workflow = await readFile(join(repo, '.github', 'workflows', 'cosi-chaos.yml'), 'utf8');
+    expect(workflow).toContain('run ci/chaos/scenarios');
+    expect(workflow).toContain(
+      'conform --driver unix:///run/cosi/driver.sock --out cosi-chaos-results/conform',
     );
   });
 
@@ -80,6 +84,17 @@ describe('cosi-chaos init', () => {
     expect(text).toContain('driver: { binary: ../../bin/driver }');
     const { scenarios } = await loadScenarios([join(repo, 'cosi-chaos', 'scenarios', 'cosi-86.yaml')]);
     expect(scenarios[0]?.driver).toMatchObject({ kind: 'binary', binary: join(repo, 'bin', 'driver') });
+    // The workflow checks the driver's codes too, and its report holds both halves.
+    const workflow = await readFile(join(repo, '.github', 'workflows', 'cosi-chaos.yml'), 'utf8');
+    expect(workflow).toMatch(
+      /- name: COSI conformance\n {8}if: \$\{\{ !cancelled\(\) \}\}\n {8}run: npx --yes cosi-chaos@\S+ conform --driver \.\/bin\/driver --out cosi-chaos-results\/conform\n/,
+    );
+    expect(workflow).toContain(
+      'cat cosi-chaos-results/results.md cosi-chaos-results/conform/conform-results.md >> "$GITHUB_STEP_SUMMARY"',
+    );
+    expect(await readFile(join(repo, 'cosi-chaos', 'README.md'), 'utf8')).toContain(
+      'npx cosi-chaos conform --driver ./bin/driver',
+    );
   });
 
   it('never overwrites a file, and names every file it left', async () => {

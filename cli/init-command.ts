@@ -32,6 +32,8 @@ interface DriverChoice {
   yaml: string;
   text: string;
   binary?: string;
+  /** What the workflow's `conform` step checks (the user's driver, as given); none for the mock driver. */
+  conform?: string;
 }
 
 async function driverChoice(
@@ -48,6 +50,7 @@ async function driverChoice(
     return {
       yaml: stringify({ socket: driver }, { flow: true }).trim(),
       text: `the driver already listening on \`${driver}\``,
+      conform: driver,
     };
   const absolute = resolve(cwd, driver);
   const executable = await access(absolute, constants.X_OK).then(
@@ -67,7 +70,24 @@ async function driverChoice(
     ).trim(),
     text: `the binary \`${driver}\`, started per sidecar with COSI_ENDPOINT=unix://SOCKET`,
     binary: driver,
+    conform: driver,
   };
+}
+
+// The workflow's conformance step for the user's own driver: the driver half of COSI-86 (which codes it answers),
+// checked without a cluster. Runs even when the scenarios failed, so one report shows both halves.
+function conformStep(target: string | undefined, cosiChaos: string): string {
+  if (target === undefined) return '';
+  return [
+    '      # COSI conformance of your driver (like csi-sanity for CSI): one case per rule of the COSI spec, straight',
+    '      # over gRPC, no cluster; exit 1 when a MUST case fails. A driver that needs BucketClass parameters (a',
+    "      # Secret's name, a region) gets them with --parameters k=v (see `cosi-chaos conform --help`).",
+    '      - name: COSI conformance',
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: a GitHub Actions expression, not a template
+    '        if: ${{ !cancelled() }}',
+    `        run: ${cosiChaos} conform --driver ${target} --out cosi-chaos-results/conform`,
+    '',
+  ].join('\n');
 }
 
 function fill(template: string, values: Record<string, string>): string {
@@ -103,13 +123,28 @@ export async function scaffold(cwd: string, flags: InitFlags): Promise<InitOutco
   const scenarioDir = resolve(cwd, dir, 'scenarios');
   const driver = await driverChoice(flags.driver, cwd, scenarioDir);
   const npmDependency = await dependsOnCosiChaos(cwd);
+  const cosiChaos = npmDependency ? 'npx cosi-chaos' : `npx --yes cosi-chaos@${TOOL_VERSION}`;
   const values: Record<string, string> = {
     driver: driver.yaml,
     driverText: driver.text,
     dir,
     version: TOOL_VERSION,
-    cosiChaos: npmDependency ? 'npx cosi-chaos' : `npx --yes cosi-chaos@${TOOL_VERSION}`,
+    cosiChaos,
     install: npmDependency ? '      - run: npm ci\n' : '',
+    conformStep: conformStep(driver.conform, cosiChaos),
+    conformReport: driver.conform ? ' cosi-chaos-results/conform/conform-results.md' : '',
+    conformReadme: driver.conform
+      ? [
+          '',
+          'The workflow also checks which codes the driver answers (the driver half of COSI-86), over gRPC without a',
+          'cluster, one case per rule of the COSI spec:',
+          '',
+          '```sh',
+          `npx cosi-chaos conform --driver ${driver.conform} --out cosi-chaos-results/conform`,
+          '```',
+          '',
+        ].join('\n')
+      : '',
     buildStep: driver.binary
       ? `      # The scenarios start ${driver.binary}: build it here first, e.g.\n      # - run: go build -o ${driver.binary} ./cmd/driver\n`
       : '',

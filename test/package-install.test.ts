@@ -265,6 +265,25 @@ describe('the packed package, installed into an empty project', () => {
     );
 
     it(
+      "the workflow's conformance step, run as written: every MUST case passes against the driver binary",
+      async () => {
+        const workflow = await readFile(join(project, '.github', 'workflows', 'cosi-chaos.yml'), 'utf8');
+        const command = /- name: COSI conformance\n.*\n {8}run: (.+)\n/.exec(workflow)?.[1];
+        expect(command, workflow).toBe(
+          'npx cosi-chaos conform --driver ./bin/tiny-driver --out cosi-chaos-results/conform',
+        );
+        const r = await execa('bash', ['-c', command as string], { cwd: project, all: true, reject: false });
+        expect(r.exitCode, r.all).toBe(0);
+        const md = await readFile(
+          join(project, 'cosi-chaos-results', 'conform', 'conform-results.md'),
+          'utf8',
+        );
+        expect(md).toMatch(/MUST/);
+      },
+      10 * 60_000,
+    );
+
+    it(
       'passes against the mock driver (run --driver mock)',
       async () => {
         const out = join(work, 'scaffold-mock');
