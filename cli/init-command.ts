@@ -74,20 +74,40 @@ async function driverChoice(
   };
 }
 
-// The workflow's conformance step for the user's own driver: the driver half of COSI-86 (which codes it answers),
-// checked without a cluster. Runs even when the scenarios failed, so one report shows both halves.
-function conformStep(target: string | undefined, cosiChaos: string): string {
-  if (target === undefined) return '';
-  return [
-    '      # COSI conformance of your driver (like csi-sanity for CSI): one case per rule of the COSI spec, straight',
-    '      # over gRPC, no cluster; exit 1 when a MUST case fails. A driver that needs BucketClass parameters (a',
-    "      # Secret's name, a region) gets them with --parameters k=v (see `cosi-chaos conform --help`).",
-    '      - name: COSI conformance',
-    // biome-ignore lint/suspicious/noTemplateCurlyInString: a GitHub Actions expression, not a template
-    '        if: ${{ !cancelled() }}',
-    `        run: ${cosiChaos} conform --driver ${target} --out cosi-chaos-results/conform`,
-    '',
-  ].join('\n');
+const CONFORM_OUT = 'cosi-chaos-results/conform';
+
+/**
+ * What the scaffold says about `conform` for the user's own driver (none for the mock driver): the workflow step,
+ * its report in the job summary, and the README's command. The driver half of COSI-86 (which codes it answers),
+ * checked without a cluster; the step runs even when the scenarios failed, so one summary shows both halves.
+ */
+function conformParts(target: string | undefined, cosiChaos: string): Record<string, string> {
+  if (target === undefined) return { conformStep: '', conformReport: '', conformReadme: '' };
+  const command = (prefix: string) => `${prefix} conform --driver ${target} --out ${CONFORM_OUT}`;
+  const lines = (l: string[]) => l.join('\n');
+  return {
+    conformStep: lines([
+      '      # COSI conformance of your driver (like csi-sanity for CSI): one case per rule of the COSI spec, straight',
+      '      # over gRPC, no cluster; exit 1 when a MUST case fails. A driver that needs BucketClass parameters (a',
+      "      # Secret's name, a region) gets them with --parameters k=v (see `cosi-chaos conform --help`).",
+      '      - name: COSI conformance',
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: a GitHub Actions expression, not a template
+      '        if: ${{ !cancelled() }}',
+      `        run: ${command(cosiChaos)}`,
+      '',
+    ]),
+    conformReport: ` ${CONFORM_OUT}/conform-results.md`,
+    conformReadme: lines([
+      '',
+      'The workflow also checks which codes the driver answers (the driver half of COSI-86), over gRPC without a',
+      'cluster, one case per rule of the COSI spec:',
+      '',
+      '```sh',
+      command('npx cosi-chaos'),
+      '```',
+      '',
+    ]),
+  };
 }
 
 function fill(template: string, values: Record<string, string>): string {
@@ -131,20 +151,7 @@ export async function scaffold(cwd: string, flags: InitFlags): Promise<InitOutco
     version: TOOL_VERSION,
     cosiChaos,
     install: npmDependency ? '      - run: npm ci\n' : '',
-    conformStep: conformStep(driver.conform, cosiChaos),
-    conformReport: driver.conform ? ' cosi-chaos-results/conform/conform-results.md' : '',
-    conformReadme: driver.conform
-      ? [
-          '',
-          'The workflow also checks which codes the driver answers (the driver half of COSI-86), over gRPC without a',
-          'cluster, one case per rule of the COSI spec:',
-          '',
-          '```sh',
-          `npx cosi-chaos conform --driver ${driver.conform} --out cosi-chaos-results/conform`,
-          '```',
-          '',
-        ].join('\n')
-      : '',
+    ...conformParts(driver.conform, cosiChaos),
     buildStep: driver.binary
       ? `      # The scenarios start ${driver.binary}: build it here first, e.g.\n      # - run: go build -o ${driver.binary} ./cmd/driver\n`
       : '',

@@ -165,7 +165,7 @@ export class SlotObserver {
     // (with them inline, the matrix saw attempts up to 50 s after they were made).
     this.beside('setup', () => admitSetupWaves(this.slots));
     this.beside('triggers', () => advanceTriggers(this.slots, this.envs, (s) => this.callsOf(s)));
-    this.beside('claim deletions', () => deleteClaimsDue(this.slots, this.opts.windowMs));
+    this.beside('claim deletions', () => deleteClaimsDue(this.slots, (s) => this.windowOf(s)));
     const observing = this.slots.filter((s) => s.state === 'observing' && !s.settled);
     for (const slot of observing) {
       if (this.considering.has(slot)) continue;
@@ -180,6 +180,11 @@ export class SlotObserver {
     await this.guarded(`checking ${checks.length} observed pair(s)`, Promise.all(checks));
   }
 
+  /** The slot's observation window: the run's --window, else the scenario's own. */
+  private windowOf(slot: Slot): number {
+    return this.opts.windowMs ?? slot.scenario.windowMs;
+  }
+
   private async consider(slot: Slot): Promise<void> {
     const appliedAt = slot.appliedAt as number;
     const now = Date.now();
@@ -192,7 +197,7 @@ export class SlotObserver {
     // Nothing is decided before a scheduled claim deletion has happened: it is part of what is measured (the
     // deleter times it from the first attempt counted above).
     if (slot.scenario.deleteClaimAfterMs !== undefined && slot.claimDeletedAt === undefined) return;
-    const windowMs = this.opts.windowMs ?? slot.scenario.windowMs;
+    const windowMs = this.windowOf(slot);
     const elapsed = Math.min(now - appliedAt, windowMs);
     const rules: DeciderRules = {
       era: slot.variant.era,

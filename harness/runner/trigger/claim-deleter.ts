@@ -8,14 +8,18 @@ import type { Slot } from '../scenario-slot.ts';
  * end the claim is deleted then, and the verdict says what was (not) called. A failed delete is the slot's
  * problem, as a failed trigger is.
  */
-export async function deleteClaimsDue(slots: Slot[], windowMs?: number, now = Date.now()): Promise<void> {
+export async function deleteClaimsDue(
+  slots: Slot[],
+  windowOf: (slot: Slot) => number,
+  now = Date.now(),
+): Promise<void> {
   const due = slots.filter((s) => {
     const after = s.scenario.deleteClaimAfterMs;
     if (s.state !== 'observing' || after === undefined || s.claimDeletedAt !== undefined) return false;
     if (s.appliedAt === undefined || s.env === undefined) return false;
     const first = s.attempts[0];
     if (first !== undefined) return now - (s.appliedAt + first.offsetMs) >= after;
-    return now - s.appliedAt >= (windowMs ?? s.scenario.windowMs);
+    return now - s.appliedAt >= windowOf(s);
   });
   await Promise.all(
     due.map(async (slot) => {
