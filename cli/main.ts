@@ -1,7 +1,8 @@
 import { Command, CommanderError, Option } from 'commander';
-import { DEFAULT_TIME_SCALE } from '../harness/index.ts';
+import { BUILD_JOBS_ENV, DEFAULT_TIME_SCALE } from '../harness/index.ts';
 import { createProgressReporter } from '../reports/index.ts';
 import { RUN_BACKENDS } from './backend-option.ts';
+import { buildCommand } from './build-command.ts';
 import { builtinScenarioFiles } from './builtin-scenarios.ts';
 import { conformCommand } from './conform-command.ts';
 import { doctorCommand } from './doctor-command.ts';
@@ -267,6 +268,20 @@ async function main(argv: string[]): Promise<number> {
     .option('--dir <dir>', 'folder for the scenarios and the README', 'cosi-chaos')
     .action(async (flags) => {
       code = await initCommand(flags, out);
+    });
+
+  program
+    .command('build')
+    .description(
+      'build every pinned component a run needs into the cache now, a few at a time (etcd, kube-apiserver, each release and patch)',
+    )
+    .option(
+      '--all',
+      'also the matrix builds, the real drivers (sample, Scality, versitygw) and the single-node cluster: everything `npm test` runs',
+    )
+    .option('--jobs <n>', `go builds at once (default $${BUILD_JOBS_ENV} or 2)`)
+    .action(async (flags) => {
+      code = await buildCommand(flags, out);
     });
 
   program

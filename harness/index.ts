@@ -21,6 +21,7 @@ export {
 } from './backends/index.ts';
 export { isExecutable, resolveBinary } from './binaries/binary-resolver.ts';
 export { BuildError } from './binaries/build-error.ts';
+export { BUILD_JOBS_ENV, BuildPool } from './binaries/build-pool.ts';
 export {
   ACTIONLINT,
   CHAINSAW,
@@ -36,7 +37,7 @@ export {
   type ScalityRevision,
   VERSITYGW,
 } from './binaries/component-catalog.ts';
-export { PatchError, patchKey } from './binaries/patched-build.ts';
+export { buildPatched, PatchError, patchKey } from './binaries/patched-build.ts';
 export { DriverAdminClient } from './driver/driver-admin-client.ts';
 export { BACKEND_FAILURES } from './driver-map/backend-failure-cases.ts';
 export { runDriverMap, sampleMapTarget } from './driver-map/driver-map-run.ts';
@@ -57,7 +58,7 @@ export { ProcessStartError } from './process/process-errors.ts';
 export type { DriverMapResults } from './results/driver-map-results.ts';
 export type * from './results/run-results.ts';
 export { mergeShards, ShardMergeError } from './results/shard-merge.ts';
-export { provisionBinary } from './runner/start/binary-provisioner.ts';
+export { provisionBinary, unavailableReason } from './runner/start/binary-provisioner.ts';
 export { ClusterEnvironment, ClusterSidecarError } from './runner/start/cluster-environment.ts';
 export { driverNameFor } from './runner/start/object-names.ts';
 export {

@@ -1,5 +1,7 @@
+import { BuildPool } from '../../binaries/build-pool.ts';
 import {
   ETCD,
+  type GoBuildRecipe,
   KUBE_APISERVER,
   SAMPLE_COSI_DRIVER,
   type ScalityRevision,
@@ -9,7 +11,7 @@ import { buildPatched } from '../../binaries/patched-build.ts';
 import type { RealDriverBinaries } from '../../driver/real-driver-stack.ts';
 import type { ComponentVersion } from '../../results/run-results.ts';
 import type { SidecarVariant } from '../../variants/sidecar-variants.ts';
-import { provisionBinary, unavailableReason } from './binary-provisioner.ts';
+import { type ProvisionedBinary, provisionBinary, unavailableReason } from './binary-provisioner.ts';
 import type { EnvironmentMember } from './local-environment.ts';
 
 /** Resolves a variant to a sidecar binary (build, patch+build, or a user path); throws when it cannot. */
@@ -70,6 +72,8 @@ export async function provisionComponents(args: {
   scality?: ScalityRevision[];
   resolveSidecar?: SidecarResolver;
   progress?: (phase: string, detail: string) => void;
+  /** Where the builds run (default: a pool of buildJobs() at once). */
+  pool?: BuildPool;
 }): Promise<ProvisionedComponents> {
   const components: ComponentVersion[] = [];
   const unavailable = new Map<string, string>();
@@ -79,26 +83,54 @@ export async function provisionComponents(args: {
     if (p !== 'go') args.progress?.('build', d);
   };
   const resolve = args.resolveSidecar ?? defaultSidecarResolver;
+  // Every build is submitted at once, most needed first (the control plane, then each variant, then the drivers),
+  // and awaited in that order: a cold cache builds two at a time instead of one after another.
+  const pool = args.pool ?? new BuildPool();
+  // One job per binary: the patched variants share their base's controller, the drivers one versitygw.
+  const jobs = new Map<string, Promise<ProvisionedBinary>>();
+  const build = (recipe: GoBuildRecipe) => {
+    const key = `${recipe.name}@${recipe.version}`;
+    const job = jobs.get(key) ?? pool.run(() => provisionBinary(recipe, { progress: buildProgress }));
+    jobs.set(key, job);
+    return job;
+  };
+  const local = args.backend === 'local';
+  if (local) args.progress?.('build', 'etcd and kube-apiserver');
+  const controlPlane = local ? [build(ETCD), build(KUBE_APISERVER)] : [];
+  const perVariant = args.variants.map((v) => {
+    const sidecar = pool.run(() => resolve(v, buildProgress));
+    // Cluster backends deploy their controller themselves; locally it is built once per release and shared.
+    const controller = local ? build(v.controller) : undefined;
+    controller?.catch(() => {});
+    return { v, sidecar, controller };
+  });
+  const sample = args.sampleDriver ? [build(SAMPLE_COSI_DRIVER), build(VERSITYGW)] : [];
+  const scality = (args.scality ?? []).map((revision) => ({
+    revision,
+    driver: build(revision.recipe),
+    server: build(VERSITYGW),
+  }));
   let binaries: ProvisionedComponents['binaries'] = { etcd: '', kubeApiServer: '' };
-  if (args.backend === 'local') {
-    args.progress?.('build', 'etcd and kube-apiserver');
-    const e = await provisionBinary(ETCD, { progress: buildProgress });
-    const a = await provisionBinary(KUBE_APISERVER, { progress: buildProgress });
+  const [etcd, apiServer] = controlPlane;
+  if (etcd && apiServer) {
+    const e = await etcd;
+    const a = await apiServer;
     components.push(e.component, a.component);
     binaries = { etcd: e.path, kubeApiServer: a.path };
   }
-  if (args.sampleDriver) {
+  const [sampleDriver, sampleServer] = sample;
+  if (sampleDriver && sampleServer) {
     // A real driver that cannot be built stops the run: the scenario asked for it, and a mock would not do.
     args.progress?.('build', 'the upstream sample driver and versitygw');
-    const d = await provisionBinary(SAMPLE_COSI_DRIVER, { progress: buildProgress });
-    const g = await provisionBinary(VERSITYGW, { progress: buildProgress });
+    const d = await sampleDriver;
+    const g = await sampleServer;
     components.push(d.component, g.component);
     binaries = { ...binaries, sampleDriver: d.path, versitygw: g.path };
   }
-  for (const revision of args.scality ?? []) {
+  for (const { revision, driver, server } of scality) {
     args.progress?.('build', `the Scality driver ${revision.commit} (${revision.describe}) and versitygw`);
-    const d = await provisionBinary(revision.recipe, { progress: buildProgress });
-    const g = await provisionBinary(VERSITYGW, { progress: buildProgress });
+    const d = await driver;
+    const g = await server;
     components.push({ ...d.component, name: `Scality driver ${revision.commit}` });
     if (!components.some((c) => c.name === g.component.name)) components.push(g.component);
     binaries = {
@@ -107,16 +139,15 @@ export async function provisionComponents(args: {
       scality: { ...binaries.scality, [revision.commit]: d.path },
     };
   }
-  for (const v of args.variants) {
+  for (const { v, sidecar, controller } of perVariant) {
     try {
       args.progress?.('build', `sidecar ${v.name}`);
-      const bin = await resolve(v, buildProgress);
+      const bin = await sidecar;
       components.push(bin.component);
-      // Cluster backends deploy their controller themselves; locally it is built once per release and shared.
       let controllerBinary = '';
-      if (args.backend === 'local') {
+      if (controller) {
         args.progress?.('build', `controller of ${v.name}`);
-        const ctl = await provisionBinary(v.controller, { progress: buildProgress });
+        const ctl = await controller;
         const name = `controller ${v.controller.origin}`;
         if (!components.some((c) => c.name === name)) components.push({ ...ctl.component, name });
         controllerBinary = ctl.path;

@@ -1,0 +1,119 @@
+import { performance } from 'node:perf_hooks';
+import {
+  BuildError,
+  BuildPool,
+  buildPatched,
+  builtinMatrixVariants,
+  ETCD,
+  type GoBuildRecipe,
+  KUBE_APISERVER,
+  KUBE_CONTROLLER_MANAGER,
+  KUBE_PROXY,
+  KUBE_SCHEDULER,
+  KUBELET,
+  provisionBinary,
+  RUN_VARIANTS,
+  SAMPLE_COSI_DRIVER,
+  SCALITY_REVISIONS,
+  unavailableReason,
+  VERSITYGW,
+} from '../harness/index.ts';
+import { EXIT, UsageError } from './exit-codes.ts';
+
+export interface BuildFlags {
+  /** Also the real drivers, the matrix's variants and the single-node cluster: everything `npm test` runs. */
+  all?: boolean;
+  jobs?: string;
+}
+
+export interface BuildTarget {
+  label: string;
+  recipe: GoBuildRecipe;
+  patchFile?: string;
+  /** Seconds spent building (0 when the cache had it, or another process built it meanwhile). */
+  build: () => Promise<{ path: string; seconds: number }>;
+}
+
+const plain = (label: string, recipe: GoBuildRecipe): BuildTarget => ({
+  label,
+  recipe,
+  build: async () => {
+    const b = await provisionBinary(recipe);
+    return { path: b.path, seconds: b.buildSeconds };
+  },
+});
+
+/**
+ * What to build, most needed first: a run's control plane and releases, then (with --all) the patched builds,
+ * the real drivers and the node cluster, whose tests run last. One entry per binary.
+ */
+export function buildTargets(all: boolean): BuildTarget[] {
+  const targets: BuildTarget[] = [plain('etcd', ETCD), plain('kube-apiserver', KUBE_APISERVER)];
+  const seen = new Set<string>();
+  const add = (label: string, recipe: GoBuildRecipe, patchFile?: string) => {
+    const key = `${recipe.name}@${recipe.version}${patchFile ? `+${patchFile}` : ''}`;
+    if (seen.has(key)) return;
+    seen.add(key);
+    targets.push(
+      patchFile
+        ? { label, recipe, patchFile, build: () => buildPatched(recipe, patchFile) }
+        : plain(label, recipe),
+    );
+  };
+  const variants = all ? [...RUN_VARIANTS, ...builtinMatrixVariants()] : RUN_VARIANTS;
+  for (const v of variants) {
+    if (v.recipe) add(`sidecar ${v.name}`, v.recipe, v.patchFile);
+    add(`controller of ${v.name}`, v.controller);
+  }
+  if (all) {
+    for (const r of SCALITY_REVISIONS) add(`Scality driver ${r.commit}`, r.recipe);
+    add('versitygw', VERSITYGW);
+    add('sample driver', SAMPLE_COSI_DRIVER);
+    for (const r of [KUBELET, KUBE_CONTROLLER_MANAGER, KUBE_SCHEDULER, KUBE_PROXY]) add(r.name, r);
+  }
+  return targets;
+}
+
+/**
+ * `cosi-chaos build`: builds every pinned component a run needs into the cache now, a few at a time (a CI job's
+ * cache step, or a build started beside the tests). Exit 0 when all are there, 3 when one failed.
+ */
+export async function buildCommand(flags: BuildFlags, log: (line: string) => void): Promise<number> {
+  let limit: number | undefined;
+  if (flags.jobs !== undefined) {
+    limit = Number(flags.jobs);
+    if (!Number.isInteger(limit) || limit < 1)
+      throw new UsageError(`--jobs ${flags.jobs}: expected a whole number of builds at once, 1 or more`);
+  }
+  const pool = new BuildPool(limit);
+  const targets = buildTargets(flags.all === true);
+  log(`building ${targets.length} component(s), ${pool.limit} at a time`);
+  const started = performance.now();
+  const outcomes = await Promise.all(
+    targets.map((t) =>
+      pool.run(async () => {
+        const from = performance.now();
+        try {
+          const b = await t.build();
+          const waited = Math.round((performance.now() - from) / 1000);
+          log(
+            b.seconds > 0
+              ? `built  ${t.label} in ${b.seconds} s`
+              : `found  ${t.label}${waited >= 1 ? ` (built by another process meanwhile, ${waited} s)` : ''}`,
+          );
+          return { ok: true as const, built: b.seconds > 0 };
+        } catch (err) {
+          const reason =
+            err instanceof BuildError ? unavailableReason(err) : (err as Error).message.split('\n')[0];
+          log(`FAILED ${t.label}: ${reason}`);
+          return { ok: false as const, built: false };
+        }
+      }),
+    ),
+  );
+  const failed = outcomes.filter((o) => !o.ok).length;
+  log(
+    `${outcomes.filter((o) => o.built).length} built, ${outcomes.filter((o) => o.ok && !o.built).length} found, ${failed} failed in ${Math.round((performance.now() - started) / 1000)} s`,
+  );
+  return failed ? EXIT.infrastructure : EXIT.ok;
+}
