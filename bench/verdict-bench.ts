@@ -1,15 +1,19 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
 import { execa } from 'execa';
 import type { RunResults } from '../harness/results/run-results.ts';
+import { runTimingLine } from '../reports/index.ts';
 import { sampleTreePeak } from './tree-memory.ts';
 
-// `npm run bench:verdict`: how long COSI-86 takes from command to exit on the real builds (warm caches), each phase
-// per variant, against the targets of issue 12. Prints a Markdown table, writes JSON (--json FILE) so a regression
-// points at its phase. Exits 0 whatever the numbers; non-zero only when a run itself fails.
+// `npm run bench:verdict`: how long COSI-86, the scenario suite, the matrix and the sweep take from command to exit on
+// the real builds (warm caches; --cold: the suite from empty build caches), each beside the machine's load and the
+// run's own account of where the time went, against the targets of issues 12 and 32. Prints Markdown, writes JSON
+// (--json FILE) so a regression points at its phase. Exits 0 whatever the numbers; non-zero only when a run fails.
+// A number measured while anything else loads the machine (a build, another run) is not comparable: the load
+// columns say whether it was.
 
 const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
 const CLI = join(REPO_ROOT, 'bin', 'cosi-chaos.js');
@@ -29,6 +33,8 @@ const PHASES = [
 interface Case {
   name: string;
   args: string[];
+  /** Extra environment (the cold case's empty caches). */
+  env?: NodeJS.ProcessEnv;
   targetSeconds: number;
   /** Peak memory of the harness and all its children. */
   targetPeakGiB?: number;
@@ -46,6 +52,10 @@ interface CaseResult {
   peakRssGiB: number;
   peakProcesses: number;
   targetPeakGiB?: number;
+  /** 1-minute load average just before the command and when it exited, and the CPUs. */
+  load: { before: number; after: number; cpus: number };
+  /** The run's own account (results.timing): builds, planes, their starts, windows and teardowns. */
+  timing?: RunResults['timing'];
   /** Where the time went: setup waves (start to the last cell's trigger), windows, collection (to exit). */
   breakdown: { lastControlPlaneUpS: number; lastTriggerS: number; lastVerdictS: number; exitS: number };
   variants: {
@@ -62,12 +72,19 @@ interface CaseResult {
 async function runCase(c: Case): Promise<CaseResult> {
   const out = mkdtempSync(join(tmpdir(), 'cosi-chaos-verdict-'));
   const args = [...c.args, '--out', out];
+  const loadBefore = loadavg()[0] ?? 0;
   const started = performance.now();
-  const child = execa(process.execPath, [CLI, ...args], { cwd: REPO_ROOT, reject: false, all: true });
+  const child = execa(process.execPath, [CLI, ...args], {
+    cwd: REPO_ROOT,
+    reject: false,
+    all: true,
+    env: c.env,
+  });
   const memory = child.pid ? sampleTreePeak(child.pid) : undefined;
   const res = await child;
   const peak = memory?.stop() ?? { peakBytes: 0, peakRssBytes: 0, peakProcesses: 0 };
   const wallSeconds = (performance.now() - started) / 1000;
+  const load = { before: loadBefore, after: loadavg()[0] ?? 0, cpus: cpus().length };
   let results: RunResults | undefined;
   try {
     results = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8')) as RunResults;
@@ -89,6 +106,8 @@ async function runCase(c: Case): Promise<CaseResult> {
     peakRssGiB: peak.peakRssBytes / 2 ** 30,
     peakProcesses: peak.peakProcesses,
     targetPeakGiB: c.targetPeakGiB,
+    load,
+    timing: results.timing,
     breakdown: breakdownOf(results, wallSeconds),
     variants: results.scenarios.map((r) => ({
       variant: r.variant,
@@ -126,8 +145,10 @@ function renderMarkdown(results: CaseResult[]): string {
     lines.push(
       `### ${r.name}: ${r.wallSeconds.toFixed(1)} s command to exit (target <= ${r.targetSeconds} s: ${r.met ? 'MET' : 'MISSED'}), exit ${r.exitCode}`,
       '',
-      `\`${r.command}\`; phases in seconds since the harness process started`,
+      `\`${r.command}\`; phases in seconds since the harness process started; machine load (1-minute average, ` +
+        `${r.load.cpus} CPUs) ${r.load.before.toFixed(2)} before, ${r.load.after.toFixed(2)} at exit`,
       '',
+      ...(r.timing ? [runTimingLine(r.timing), ''] : []),
       `peak memory of the harness and its children: ${r.peakGiB.toFixed(2)} GiB PSS (RSS summed per process: ` +
         `${r.peakRssGiB.toFixed(2)} GiB) in up to ${r.peakProcesses} processes` +
         (r.targetPeakGiB !== undefined ? ` (target <= ${r.targetPeakGiB} GiB)` : ''),
@@ -162,11 +183,25 @@ function renderMarkdown(results: CaseResult[]): string {
 }
 
 const program = new Command('bench:verdict')
+  .option('--suite', 'also time `cosi-chaos run scenarios` (62 scenario x variant pairs; minutes)')
+  .option(
+    '--cold',
+    'also time `cosi-chaos run scenarios` from empty build caches (COSI_CHAOS_CACHE and GOCACHE in a temp dir; tens of minutes)',
+  )
   .option('--matrix', 'also time `cosi-chaos matrix` (4 variants x 16 codes x 4 RPCs x 2 patterns; minutes)')
   .option('--sweep', 'also time `cosi-chaos sweep` (6 releases x 16 codes x 4 RPCs x 2 patterns; minutes)')
   .option('--json <file>', 'write the measurements as JSON')
   .parse();
-const opts = program.opts<{ matrix?: boolean; sweep?: boolean; json?: string }>();
+const opts = program.opts<{
+  suite?: boolean;
+  cold?: boolean;
+  matrix?: boolean;
+  sweep?: boolean;
+  json?: string;
+}>();
+// The cold case builds into caches of its own, removed afterwards; the Go module cache is kept (downloads are the
+// network's, not the build chain's) unless the environment points GOMODCACHE elsewhere.
+const coldCaches = opts.cold ? mkdtempSync(join(tmpdir(), 'cosi-chaos-cold-')) : undefined;
 
 const cases: Case[] = [
   {
@@ -174,15 +209,49 @@ const cases: Case[] = [
     args: ['run', 'scenarios/cosi-86.yaml', '--sidecar', 'v1alpha1-cosi86'],
     targetSeconds: 12,
   },
-  { name: 'every variant', args: ['run', 'scenarios/cosi-86.yaml'], targetSeconds: 20 },
-  ...(opts.matrix ? [{ name: 'matrix', args: ['matrix'], targetSeconds: 300, targetPeakGiB: 8 }] : []),
+  {
+    name: 'the six releases',
+    args: [
+      'run',
+      'scenarios/cosi-86.yaml',
+      ...[
+        'v1alpha1-cosi86',
+        'v1alpha1-v0.1.0',
+        'v1alpha1-v0.2.0',
+        'v1alpha1-v0.2.1',
+        'v1alpha1-v0.2.2',
+        'v1alpha2-main',
+      ].flatMap((v) => ['--sidecar', v]),
+    ],
+    targetSeconds: 20,
+  },
+  { name: 'every variant', args: ['run', 'scenarios/cosi-86.yaml'], targetSeconds: 50 },
+  ...(opts.suite ? [{ name: 'scenario suite', args: ['run', 'scenarios'], targetSeconds: 150 }] : []),
+  ...(opts.matrix ? [{ name: 'matrix', args: ['matrix'], targetSeconds: 180, targetPeakGiB: 8 }] : []),
   // The 8 GiB target is the matrix's; the sweep's peak is printed, not judged.
-  ...(opts.sweep ? [{ name: 'sweep', args: ['sweep', '--pattern', 'both'], targetSeconds: 720 }] : []),
+  ...(opts.sweep ? [{ name: 'sweep', args: ['sweep', '--pattern', 'both'], targetSeconds: 360 }] : []),
+  ...(coldCaches
+    ? [
+        {
+          name: 'scenario suite, cold caches',
+          args: ['run', 'scenarios'],
+          targetSeconds: 15 * 60,
+          env: {
+            COSI_CHAOS_CACHE: join(coldCaches, 'cosi-chaos'),
+            GOCACHE: join(coldCaches, 'go-build'),
+          },
+        },
+      ]
+    : []),
 ];
 const measured: CaseResult[] = [];
-for (const c of cases) {
-  process.stderr.write(`bench:verdict: ${c.name} ...\n`);
-  measured.push(await runCase(c));
+try {
+  for (const c of cases) {
+    process.stderr.write(`bench:verdict: ${c.name} ...\n`);
+    measured.push(await runCase(c));
+  }
+} finally {
+  if (coldCaches) rmSync(coldCaches, { recursive: true, force: true });
 }
 const report = {
   machine: { cpus: cpus().length, model: cpus()[0]?.model ?? 'unknown', node: process.version },

@@ -46,7 +46,10 @@ describe('cosi-chaos build', () => {
       'kube-proxy',
     ]);
     for (const v of RUN_VARIANTS)
-      expect(all.some((t) => t.recipe === v.recipe && t.patchFile === v.patchFile), v.name).toBe(true);
+      expect(
+        all.some((t) => t.recipe === v.recipe && t.patchFile === v.patchFile),
+        v.name,
+      ).toBe(true);
     for (const r of SCALITY_REVISIONS) expect(all.some((t) => t.recipe === r.recipe)).toBe(true);
     // Without --all: a run's control plane and releases only.
     const run = buildTargets(false);
@@ -63,8 +66,8 @@ describe('cosi-chaos build', () => {
     const targets = buildTargets(true);
     for (const t of targets) await cached(t);
     const lines: string[] = [];
-    const code = await buildCommand({ all: true, jobs: "2" }, (l) => lines.push(l));
-    expect(code, lines.join("\n")).toBe(EXIT.ok);
+    const code = await buildCommand({ all: true, jobs: '2' }, (l) => lines.push(l));
+    expect(code, lines.join('\n')).toBe(EXIT.ok);
     expect(lines.at(-1)).toMatch(new RegExp(`^0 built, ${targets.length} found, 0 failed in \\d+ s$`));
   });
 

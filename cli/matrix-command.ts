@@ -21,6 +21,7 @@ import {
   userVariant,
   withTimeScale,
 } from '../harness/index.ts';
+import { runTimingLine } from '../reports/index.ts';
 import { EXIT, UsageError } from './exit-codes.ts';
 import { listFlag } from './list-flag.ts';
 import { renderMatrixTable } from './matrix-table.ts';
@@ -201,6 +202,7 @@ export async function matrixCommand(
   const { results, resultsFile, seconds } = run;
   log(renderMatrixTable(results));
   log(`\nresults: ${resultsFile} (+ .md, .junit.xml, .html); wall time ${seconds.toFixed(1)} s`);
+  if (results.timing) log(runTimingLine(results.timing));
   if (run.interrupted) return EXIT.interrupted;
   return matrixExitCode(results, flags.allowUnavailable === true);
 }

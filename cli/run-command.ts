@@ -18,6 +18,7 @@ import {
   userPatchVariant,
   withTimeScale,
 } from '../harness/index.ts';
+import { runTimingLine } from '../reports/index.ts';
 import { type BackendFlags, backendFromFlags } from './backend-option.ts';
 import { EXIT, UsageError } from './exit-codes.ts';
 import { renderResultTable } from './result-table.ts';
@@ -201,6 +202,7 @@ function concludeRun(
     `\nresults: ${resultsFile} (+ .md, .junit.xml, .html; logs in ${join(outDir, 'logs')}); ` +
       `${run.seconds.toFixed(1)} s from start to verdict`,
   );
+  if (results.timing) log(runTimingLine(results.timing));
   if (run.interrupted) return EXIT.interrupted;
   // Nothing checked is not a pass: a run whose every variant was unavailable fails too.
   const nothingChecked = results.scenarios.every((r) => r.verdict === 'skipped');

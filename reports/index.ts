@@ -49,6 +49,7 @@ export {
   writeResults,
 } from './results-file.ts';
 export { fitBackoff, MIN_FIT_POINTS } from './retry-fit.ts';
+export { runTimingLine } from './run-timing-line.ts';
 export {
   type ExcerptOptions,
   excerptAround,

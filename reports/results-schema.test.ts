@@ -35,6 +35,7 @@ import type {
   RefusedEvent,
   Rpc,
   RunResults,
+  RunTiming,
   ScenarioResult,
   ShardRecord,
   Verdict,
@@ -69,6 +70,17 @@ const runResults: KeyKinds<RunResults> = {
   loadErrors: 'required',
   shard: 'optional',
   mergedFrom: 'optional',
+  timing: 'optional',
+};
+const runTiming: KeyKinds<RunTiming> = {
+  wallMs: 'required',
+  buildMs: 'required',
+  planes: 'required',
+  startMs: 'required',
+  windowMs: 'required',
+  teardownMs: 'required',
+  lastPlaneUpMs: 'required',
+  lastVerdictMs: 'required',
 };
 const shardRecord: KeyKinds<ShardRecord> = {
   index: 'required',
@@ -380,6 +392,7 @@ function def(name: string): ObjectSchema & { enum?: unknown[] } {
 const objects: [string, ObjectSchema, Record<string, 'required' | 'optional'>][] = [
   ['RunResults', schema, runResults],
   ['RunResults.tool', schema.properties.tool as unknown as ObjectSchema, tool],
+  ['RunTiming', def('runTiming'), runTiming],
   ['Attempt', def('attempt'), attempt],
   ['BackoffFit', def('backoffFit'), backoffFit],
   ['Projection', def('projection'), projection],

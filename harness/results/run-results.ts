@@ -213,6 +213,27 @@ export interface MergedShards {
   shards: { index: number; startedAt: string; finishedAt: string }[];
 }
 
+/**
+ * Where a run's time went, in ms from its start (performance clock): the binaries, then the control planes (or
+ * cluster turns), a few starting at once. The sums are over planes, so they exceed the wall time when planes overlap.
+ */
+export interface RunTiming {
+  wallMs: number;
+  /** Finding or building every binary (0 on a warm cache, minutes on a cold one). */
+  buildMs: number;
+  /** Control planes (cluster turns) started. */
+  planes: number;
+  /** Summed over planes: from the start call to its sidecars up. */
+  startMs: number;
+  /** Summed over planes: from up to every pair on it decided (applying, set-up waves and the observation). */
+  windowMs: number;
+  /** Summed over planes: stopping it (sidecars, drivers, controller, kube-apiserver, etcd). */
+  teardownMs: number;
+  /** When the last plane was up, and when the last pair was decided. */
+  lastPlaneUpMs: number;
+  lastVerdictMs: number;
+}
+
 export interface RunResults {
   schemaVersion: 1;
   tool: { name: 'cosi-chaos'; version: string };
@@ -229,4 +250,6 @@ export interface RunResults {
   shard?: ShardRecord;
   /** This run was merged from shards: startedAt is the earliest shard's start, finishedAt the latest's end. */
   mergedFrom?: MergedShards;
+  /** Where the time went (absent in merged runs: each shard has its own). */
+  timing?: RunTiming;
 }

@@ -202,7 +202,7 @@ export function mergeShards(inputs: readonly ShardInput[], assign: ShardAssignme
   const loadErrors = shards
     .flatMap((s) => s.results.loadErrors)
     .filter((e, i, all) => all.findIndex((x) => x.file === e.file && x.message === e.message) === i);
-  const { shard: _shard, ...whole } = first.results;
+  const { shard: _shard, timing: _timing, ...whole } = first.results;
   return {
     ...whole,
     startedAt: inOrder((r) => r.startedAt)[0],

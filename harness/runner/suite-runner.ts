@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
 import { forEachBounded } from '../common/bounded-pool.ts';
 import { inClusterUnsupported } from '../driver/in-cluster-identity.ts';
-import type { LoadError, RunResults, ScenarioResult } from '../results/run-results.ts';
+import type { LoadError, RunResults, RunTiming, ScenarioResult } from '../results/run-results.ts';
 import { driverKey, driverNeedsCluster } from '../scenarios/scenario-driver.ts';
 import type { Scenario } from '../scenarios/scenario-types.ts';
 import type { SidecarVariant } from '../variants/sidecar-variants.ts';
@@ -235,6 +236,18 @@ export async function runSuite(opts: SuiteOptions): Promise<RunResults> {
   const startedAt = new Date().toISOString();
   const progress = opts.progress;
   const clock = new PhaseClock();
+  const t0 = performance.now();
+  const since = () => performance.now() - t0;
+  const timing: RunTiming = {
+    wallMs: 0,
+    buildMs: 0,
+    planes: 0,
+    startMs: 0,
+    windowMs: 0,
+    teardownMs: 0,
+    lastPlaneUpMs: 0,
+    lastVerdictMs: 0,
+  };
   const slots = planSlots(opts.scenarios, opts.variants);
   const envs: ScenarioEnvironment[] = [];
   const observer = new SlotObserver({
@@ -274,6 +287,7 @@ export async function runSuite(opts: SuiteOptions): Promise<RunResults> {
     });
     components = built.components;
     clock.mark('binaries resolved');
+    timing.buildMs = since();
     opts.signal?.throwIfAborted();
 
     // apiFaults need the proxy in front of a kube-apiserver the harness runs: such slots are skipped elsewhere.
@@ -311,15 +325,17 @@ export async function runSuite(opts: SuiteOptions): Promise<RunResults> {
     const finished = new Map<Slot, ScenarioResult>();
     const onSidecar = (slot: Slot) =>
       slots.filter((s) => s.env === slot.env && s.variant === slot.variant).length;
-    const finishGroup = async (env: ScenarioEnvironment, live: Slot[]): Promise<void> => {
+    const finishGroup = async (env: ScenarioEnvironment, live: Slot[], upAt: number): Promise<void> => {
       await observer.until(live);
+      timing.windowMs += since() - upAt;
+      timing.lastVerdictMs = Math.max(timing.lastVerdictMs, since());
       if (opts.signal?.aborted || stop.signal.aborted) return;
       await observer.refreshOf(env);
       for (const slot of live)
         finished.set(slot, await resultFor(slot, observer.tailOf(slot), opts.windowMs, onSidecar(slot)));
       observer.leave(env);
       envs.splice(envs.indexOf(env), 1);
-      await env.stop().catch((e: unknown) => teardownErrors.push(e));
+      timing.teardownMs += await timedStop(env, teardownErrors);
     };
     progress?.phase(
       'start',
@@ -329,6 +345,7 @@ export async function runSuite(opts: SuiteOptions): Promise<RunResults> {
     const startAll = forEachBounded(groups, START_CONCURRENCY, async (g) => {
       if (opts.signal?.aborted || stop.signal.aborted) return;
       const envClock = new PhaseClock(clock);
+      const startedAt = since();
       const env = await start({
         members: g.members,
         scenarios: g.scenarios,
@@ -339,6 +356,10 @@ export async function runSuite(opts: SuiteOptions): Promise<RunResults> {
         mark: (p) => envClock.mark(p),
       });
       envs.push(env);
+      const upAt = since();
+      timing.planes++;
+      timing.startMs += upAt - startedAt;
+      timing.lastPlaneUpMs = Math.max(timing.lastPlaneUpMs, upAt);
       for (const c of env.deployedComponents())
         if (!components.some((k) => k.name === c.name && k.source === c.source)) components.push(c);
       const live = g.slots.filter((s) => env.members.has(s.variant.name));
@@ -363,7 +384,7 @@ export async function runSuite(opts: SuiteOptions): Promise<RunResults> {
         slot.appliedAt = slot.scenario.scale ? Date.now() : now;
       });
       observer.join(env, live);
-      const finish = finishGroup(env, live);
+      const finish = finishGroup(env, live, upAt);
       finish.catch(() => {}); // awaited after the observation; a failure meanwhile is not unhandled
       finishing.push(finish);
       progress?.phase(
@@ -384,10 +405,11 @@ export async function runSuite(opts: SuiteOptions): Promise<RunResults> {
         finished.get(slot) ?? (await resultFor(slot, observer.tailOf(slot), opts.windowMs, onSidecar(slot))),
       );
   } catch (err) {
-    await stopAll(envs, progress);
+    await stopAll(envs, [], progress);
     throw err;
   }
-  teardownErrors.push(...(await stopAll(envs, progress)));
+  timing.teardownMs += await stopAll(envs, teardownErrors, progress);
+  timing.wallMs = since();
   if (teardownErrors.length) throw new AggregateError(teardownErrors, 'teardown failed');
   return {
     schemaVersion: 1,
@@ -400,13 +422,29 @@ export async function runSuite(opts: SuiteOptions): Promise<RunResults> {
     components,
     scenarios: results,
     loadErrors: opts.loadErrors ?? [],
+    timing: roundedTiming(timing),
   };
 }
 
-// Stops every environment in parallel and returns what failed (a failure mid-run is not masked by teardown).
-async function stopAll(envs: ScenarioEnvironment[], progress?: RunProgress): Promise<unknown[]> {
+function roundedTiming(t: RunTiming): RunTiming {
+  return Object.fromEntries(Object.entries(t).map(([k, v]) => [k, Math.round(v)])) as unknown as RunTiming;
+}
+
+/** Stops one environment; returns how long it took (a failure is collected, not thrown). */
+async function timedStop(env: ScenarioEnvironment, errors: unknown[]): Promise<number> {
+  const from = performance.now();
+  await env.stop().catch((e: unknown) => errors.push(e));
+  return performance.now() - from;
+}
+
+// Stops every environment in parallel, collecting what failed (a failure mid-run is not masked by teardown); returns
+// the stop times summed.
+async function stopAll(
+  envs: ScenarioEnvironment[],
+  errors: unknown[],
+  progress?: RunProgress,
+): Promise<number> {
   progress?.phase('stop', 'stopping sidecars, drivers and control planes');
-  const errors: unknown[] = [];
-  await Promise.all(envs.map((env) => env.stop().catch((e: unknown) => errors.push(e))));
-  return errors;
+  const times = await Promise.all(envs.map((env) => timedStop(env, errors)));
+  return times.reduce((a, b) => a + b, 0);
 }

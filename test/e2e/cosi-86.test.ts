@@ -36,6 +36,28 @@ describe('COSI-86 on the local control plane', () => {
     expect(exitCode, log).toBe(0);
   });
 
+  it('says where the time went: every plane it planned started, observed and stopped within the wall', () => {
+    const t = results.timing;
+    expect(t, 'results.timing').toBeDefined();
+    if (!t) return;
+    // As many planes as the run planned (the patched builds share one; expected Events give a release its own).
+    const planned = Number(/pair\(s\) in (\d+) control plane\(s\)/.exec(log)?.[1]);
+    expect(planned).toBeGreaterThanOrEqual(6);
+    expect(t.planes).toBe(planned);
+    expect(t.buildMs).toBeLessThanOrEqual(t.lastPlaneUpMs);
+    expect(t.lastPlaneUpMs).toBeLessThanOrEqual(t.lastVerdictMs);
+    expect(t.lastVerdictMs).toBeLessThanOrEqual(t.wallMs);
+    for (const k of ['startMs', 'windowMs', 'teardownMs'] as const) {
+      expect(t[k], k).toBeGreaterThan(0);
+      expect(t[k], k).toBeLessThanOrEqual(t.planes * t.wallMs);
+    }
+    expect(log).toMatch(
+      new RegExp(
+        `where the time went: binaries [\\d.]+ s; ${planned} control plane\\(s\\): starting [\\d.]+ s`,
+      ),
+    );
+  });
+
   // Every upstream build in the table runs: none may be skipped (the Go environment must reach every module).
   const V1ALPHA1 = [
     'v1alpha1-cosi86',
