@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
 import { execa } from 'execa';
+import { BUILTIN_VARIANTS } from '../harness/index.ts';
 import type { RunResults } from '../harness/results/run-results.ts';
 import { runTimingLine } from '../reports/index.ts';
 import { sampleTreePeak } from './tree-memory.ts';
@@ -214,14 +215,8 @@ const cases: Case[] = [
     args: [
       'run',
       'scenarios/cosi-86.yaml',
-      ...[
-        'v1alpha1-cosi86',
-        'v1alpha1-v0.1.0',
-        'v1alpha1-v0.2.0',
-        'v1alpha1-v0.2.1',
-        'v1alpha1-v0.2.2',
-        'v1alpha2-main',
-      ].flatMap((v) => ['--sidecar', v]),
+      // The releases, without the patched builds.
+      ...BUILTIN_VARIANTS.flatMap((v) => ['--sidecar', v.name]),
     ],
     targetSeconds: 20,
   },

@@ -7,10 +7,6 @@ import {
   ETCD,
   type GoBuildRecipe,
   KUBE_APISERVER,
-  KUBE_CONTROLLER_MANAGER,
-  KUBE_PROXY,
-  KUBE_SCHEDULER,
-  KUBELET,
   provisionBinary,
   RUN_VARIANTS,
   SAMPLE_COSI_DRIVER,
@@ -18,6 +14,7 @@ import {
   unavailableReason,
   VERSITYGW,
 } from '../harness/index.ts';
+import { NODE_CLUSTER_RECIPES } from '../harness/node-cluster/index.ts';
 import { EXIT, UsageError } from './exit-codes.ts';
 
 export interface BuildFlags {
@@ -48,7 +45,7 @@ const plain = (label: string, recipe: GoBuildRecipe): BuildTarget => ({
  * the real drivers and the node cluster, whose tests run last. One entry per binary.
  */
 export function buildTargets(all: boolean): BuildTarget[] {
-  const targets: BuildTarget[] = [plain('etcd', ETCD), plain('kube-apiserver', KUBE_APISERVER)];
+  const targets: BuildTarget[] = [];
   const seen = new Set<string>();
   const add = (label: string, recipe: GoBuildRecipe, patchFile?: string) => {
     const key = `${recipe.name}@${recipe.version}${patchFile ? `+${patchFile}` : ''}`;
@@ -60,6 +57,8 @@ export function buildTargets(all: boolean): BuildTarget[] {
         : plain(label, recipe),
     );
   };
+  add('etcd', ETCD);
+  add('kube-apiserver', KUBE_APISERVER);
   const variants = all ? [...RUN_VARIANTS, ...builtinMatrixVariants()] : RUN_VARIANTS;
   for (const v of variants) {
     if (v.recipe) add(`sidecar ${v.name}`, v.recipe, v.patchFile);
@@ -69,7 +68,8 @@ export function buildTargets(all: boolean): BuildTarget[] {
     for (const r of SCALITY_REVISIONS) add(`Scality driver ${r.commit}`, r.recipe);
     add('versitygw', VERSITYGW);
     add('sample driver', SAMPLE_COSI_DRIVER);
-    for (const r of [KUBELET, KUBE_CONTROLLER_MANAGER, KUBE_SCHEDULER, KUBE_PROXY]) add(r.name, r);
+    // etcd and kube-apiserver are in already (added once).
+    for (const r of Object.values(NODE_CLUSTER_RECIPES)) add(r.name, r);
   }
   return targets;
 }
@@ -92,15 +92,9 @@ export async function buildCommand(flags: BuildFlags, log: (line: string) => voi
   const outcomes = await Promise.all(
     targets.map((t) =>
       pool.run(async () => {
-        const from = performance.now();
         try {
           const b = await t.build();
-          const waited = Math.round((performance.now() - from) / 1000);
-          log(
-            b.seconds > 0
-              ? `built  ${t.label} in ${b.seconds} s`
-              : `found  ${t.label}${waited >= 1 ? ` (built by another process meanwhile, ${waited} s)` : ''}`,
-          );
+          log(b.seconds > 0 ? `built  ${t.label} in ${b.seconds} s` : `found  ${t.label}`);
           return { ok: true as const, built: b.seconds > 0 };
         } catch (err) {
           const reason =

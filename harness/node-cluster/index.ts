@@ -2,6 +2,7 @@
 export { SANDBOX_IMAGE } from './containerd-config.ts';
 export { primaryHostAddress } from './host-address.ts';
 export {
+  NODE_CLUSTER_RECIPES,
   type NodeClusterBinaries,
   type NodeClusterBinaryPaths,
   provisionNodeClusterBinaries,

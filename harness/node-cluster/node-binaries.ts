@@ -23,7 +23,8 @@ export interface NodeClusterBinaries {
 /** User-given paths per binary (else TEST_ASSET_<NAME>, KUBEBUILDER_ASSETS, the cache, a build). */
 export type NodeClusterBinaryPaths = Partial<NodeClusterBinaries>;
 
-const RECIPES: Record<keyof NodeClusterBinaries, GoBuildRecipe> = {
+/** What each binary of the single-node cluster is built from. */
+export const NODE_CLUSTER_RECIPES: Record<keyof NodeClusterBinaries, GoBuildRecipe> = {
   etcd: ETCD,
   kubeApiServer: KUBE_APISERVER,
   kubelet: KUBELET,
@@ -41,8 +42,10 @@ export async function provisionNodeClusterBinaries(
   progress?: BuildProgress,
 ): Promise<NodeClusterBinaries> {
   const out: Partial<NodeClusterBinaries> = {};
-  for (const key of Object.keys(RECIPES) as (keyof NodeClusterBinaries)[]) {
-    out[key] = (await provisionBinary(RECIPES[key], { configuredPath: configured[key], progress })).path;
+  for (const key of Object.keys(NODE_CLUSTER_RECIPES) as (keyof NodeClusterBinaries)[]) {
+    out[key] = (
+      await provisionBinary(NODE_CLUSTER_RECIPES[key], { configuredPath: configured[key], progress })
+    ).path;
   }
   return out as NodeClusterBinaries;
 }

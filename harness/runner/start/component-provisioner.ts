@@ -101,7 +101,6 @@ export async function provisionComponents(args: {
     const sidecar = pool.run(() => resolve(v, buildProgress));
     // Cluster backends deploy their controller themselves; locally it is built once per release and shared.
     const controller = local ? build(v.controller) : undefined;
-    controller?.catch(() => {});
     return { v, sidecar, controller };
   });
   const sample = args.sampleDriver ? [build(SAMPLE_COSI_DRIVER), build(VERSITYGW)] : [];
