@@ -13,6 +13,7 @@ import { imagesCommand } from './images-command.ts';
 import { initCommand } from './init-command.ts';
 import { manifestsCommand } from './manifests-command.ts';
 import { matrixCommand } from './matrix-command.ts';
+import { PLANES_HELP } from './planes-flag.ts';
 import { compareCommand, mergeCommand, reportCommand } from './report-command.ts';
 import { runCommand } from './run-command.ts';
 import { DEFAULT_STACK_DIR } from './stack-dir.ts';
@@ -63,6 +64,7 @@ async function main(argv: string[]): Promise<number> {
       collect,
     )
     .option('--window <duration>', "observation window, overrides each scenario's (e.g. 60s)")
+    .option('--planes <n>', `local: ${PLANES_HELP}`)
     .option(
       '--time-scale <n>',
       `divide tiered-fix's bounded-retry waits (1m, 2m, 5m) by n (default ${DEFAULT_TIME_SCALE}; 1 = real time)`,
@@ -173,6 +175,7 @@ async function main(argv: string[]): Promise<number> {
     .option('--codes <codes>', 'comma-separated gRPC codes (default: all 16 non-OK codes)')
     .option('--rpcs <rpcs>', 'comma-separated RPCs (default: create,delete,grant,revoke)')
     .option('--window <duration>', 'observation window', '60s')
+    .option('--planes <n>', PLANES_HELP)
     .option('--full', 'wait out every window instead of deciding each cell as soon as it is certain')
     .option('--out <dir>', 'results and logs directory', 'results/matrix')
     .option('--allow-unavailable', 'do not count variants that cannot be built here as non-conforming')
@@ -199,6 +202,7 @@ async function main(argv: string[]): Promise<number> {
         .default('both'),
     )
     .option('--window <duration>', 'observation window (>= 30 s: the v1alpha1 resync and backoff cap)', '60s')
+    .option('--planes <n>', PLANES_HELP)
     .option('--out <dir>', 'results and logs directory', 'results/sweep')
     .option('--shard <I/N>', "run only this machine's part of the cells (then: report merge)")
     .action(async (flags) => {

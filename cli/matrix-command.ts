@@ -25,6 +25,7 @@ import { runTimingLine } from '../reports/index.ts';
 import { EXIT, UsageError } from './exit-codes.ts';
 import { listFlag } from './list-flag.ts';
 import { renderMatrixTable } from './matrix-table.ts';
+import { planesFlag } from './planes-flag.ts';
 import { executeSuite } from './run-lifecycle.ts';
 
 export interface MatrixFlags {
@@ -41,6 +42,8 @@ export interface MatrixFlags {
   shard?: string;
   /** Divisor of a patch's bounded-retry waits (tiered-fix; default DEFAULT_TIME_SCALE); 1 measures real time. */
   timeScale?: string;
+  /** The most control planes at once (reused between groups). */
+  planes?: string;
 }
 
 /** `--shard I/N`: this machine's part of a matrix or sweep (1 <= I <= N); unset, the whole run. */
@@ -136,6 +139,7 @@ export async function matrixCommand(
 ): Promise<number> {
   const shardSpec = shardFlag(flags.shard);
   const windowMs = parseDuration(flags.window);
+  const planes = planesFlag(flags.planes);
   if (!windowMs) throw new UsageError(`--window "${flags.window}" is not a duration like 60s`);
   const codes = listFlag<NonOkCode>(flags.codes, NON_OK_CODES, 'codes');
   const rpcs = listFlag<MatrixRpc>(flags.rpcs, MATRIX_RPCS, 'rpcs');
@@ -197,6 +201,7 @@ export async function matrixCommand(
     full: flags.full === true,
     outDir: resolve(flags.out),
     progress,
+    ...(planes ? { planes } : {}),
     environmentKey: matrixEnvironmentKey,
   });
   const { results, resultsFile, seconds } = run;

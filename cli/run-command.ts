@@ -21,6 +21,7 @@ import {
 import { runTimingLine } from '../reports/index.ts';
 import { type BackendFlags, backendFromFlags } from './backend-option.ts';
 import { EXIT, UsageError } from './exit-codes.ts';
+import { planesFlag } from './planes-flag.ts';
 import { renderResultTable } from './result-table.ts';
 import { executeSuite, type SuiteOutcome } from './run-lifecycle.ts';
 import { DEFAULT_STACK_DIR } from './stack-dir.ts';
@@ -41,6 +42,8 @@ export interface RunFlags extends BackendFlags {
   attach?: string | boolean;
   /** Overrides every scenario's spec.driver: mock, sample, unix:///path, HOST:PORT or a driver binary. */
   driver?: string;
+  /** local: the most control planes at once (reused between groups). */
+  planes?: string;
 }
 
 /** Turns --sidecar into the variants to run; a path becomes a variant named "custom". */
@@ -133,6 +136,11 @@ export async function runCommand(
     throw new UsageError(`--window "${flags.window}" is not a duration like 60s, 90000ms or 2m`);
   }
   const backend = backendFromFlags(flags);
+  const planes = planesFlag(flags.planes);
+  if (planes !== undefined && (backend.backend !== 'local' || flags.attach))
+    throw new UsageError(
+      `--planes sizes the local control plane pool: drop it with ${flags.attach ? '--attach' : `--backend ${backend.backend}`}`,
+    );
   const patches = patchVariants(flags.patch ?? []);
   // --patch alone runs only the patched builds; with --sidecar, beside the selected ones.
   const sidecars = flags.sidecar ?? [];
@@ -183,6 +191,7 @@ export async function runCommand(
     full: flags.full === true,
     outDir,
     progress,
+    ...(planes ? { planes } : {}),
     ...backend.suite,
     backend: backend.backend,
   });

@@ -20,6 +20,7 @@ import { renderSweepJson, renderSweepMarkdown, renderSweepText } from '../report
 import { EXIT, UsageError } from './exit-codes.ts';
 import { listFlag } from './list-flag.ts';
 import { matrixEnvironmentKey, shardFlag, shardPlan, variantIdentity } from './matrix-command.ts';
+import { planesFlag } from './planes-flag.ts';
 import { executeSuite } from './run-lifecycle.ts';
 
 /** `--pattern`: which failure patterns each cell runs with. */
@@ -41,6 +42,8 @@ export interface SweepFlags {
   out: string;
   pattern: string;
   shard?: string;
+  /** The most control planes at once (reused between groups). */
+  planes?: string;
 }
 
 /**
@@ -75,6 +78,7 @@ export async function sweepCommand(
 ): Promise<number> {
   const shardSpec = shardFlag(flags.shard);
   const windowMs = parseDuration(flags.window);
+  const planes = planesFlag(flags.planes);
   if (!windowMs) throw new UsageError(`--window "${flags.window}" is not a duration like 60s`);
   const patterns = SWEEP_PATTERNS[flags.pattern];
   if (!patterns)
@@ -114,6 +118,7 @@ export async function sweepCommand(
     full: true,
     outDir,
     progress,
+    ...(planes ? { planes } : {}),
     environmentKey: matrixEnvironmentKey,
   });
   const sweep = await writeSweepOutputs(outDir, run.results, variants);

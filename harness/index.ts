@@ -60,6 +60,13 @@ export type * from './results/run-results.ts';
 export { mergeShards, ShardMergeError } from './results/shard-merge.ts';
 export { provisionBinary, unavailableReason } from './runner/start/binary-provisioner.ts';
 export { ClusterEnvironment, ClusterSidecarError } from './runner/start/cluster-environment.ts';
+export {
+  ControlPlanePool,
+  defaultPlanes,
+  PLANES_ENV,
+  type PlaneLease,
+} from './runner/start/control-plane-pool.ts';
+export { CosiPlane, type PlaneApi, planeKey } from './runner/start/cosi-plane.ts';
 export { driverNameFor } from './runner/start/object-names.ts';
 export {
   deletesAlone,

@@ -223,11 +223,19 @@ export interface RunTiming {
   buildMs: number;
   /** Control planes (cluster turns) started. */
   planes: number;
-  /** Summed over planes: from the start call to its sidecars up. */
+  /** Groups of pairs run, each on a plane of its own or lent by the pool (absent: one plane per group). */
+  groups?: number;
+  /** Groups that ran on a plane an earlier group had used (reset in between). */
+  planesReused?: number;
+  /** Summed over the pool's planes: starting them (etcd to CRDs established). */
+  planeStartMs?: number;
+  /** Summed over reuses: resetting a plane between two groups. */
+  resetMs?: number;
+  /** Summed over groups: from the start call (waiting for, taking or starting its plane) to its sidecars up. */
   startMs: number;
-  /** Summed over planes: from up to every pair on it decided (applying, set-up waves and the observation). */
+  /** Summed over groups: from up to every pair in it decided (applying, set-up waves and the observation). */
   windowMs: number;
-  /** Summed over planes: stopping it (sidecars, drivers, controller, kube-apiserver, etcd). */
+  /** Summed over groups: stopping its stack and resetting or stopping its plane, then the pool's planes. */
   teardownMs: number;
   /** When the last plane was up, and when the last pair was decided. */
   lastPlaneUpMs: number;

@@ -16,6 +16,8 @@ import { PhaseClock } from './phase-clock.ts';
 import { planSlots, type Slot } from './scenario-slot.ts';
 import { apiFaultsUnsupported } from './start/api-fault-routing.ts';
 import { provisionComponents, type SidecarResolver } from './start/component-provisioner.ts';
+import { ControlPlanePool, defaultPlanes } from './start/control-plane-pool.ts';
+import { CosiPlane } from './start/cosi-plane.ts';
 import {
   type EnvironmentBinaries,
   type EnvironmentMember,
@@ -70,6 +72,11 @@ export interface SuiteOptions {
    * child processes) with the sidecars as child processes. Other backends (kind, an existing cluster) plug in here.
    */
   startEnvironment?: EnvironmentStarter;
+  /**
+   * The most local control planes alive at once (default defaultPlanes(): $COSI_CHAOS_PLANES or what memory
+   * carries). Planes are started once and lent to one group after another, reset in between.
+   */
+  planes?: number;
   /** Where the environments run; only 'local' needs etcd and kube-apiserver binaries. Default 'local'. */
   backend?: RunResults['backend'];
   /** How to get each variant's binary; defaults to building its recipe. */
@@ -238,10 +245,14 @@ export async function runSuite(opts: SuiteOptions): Promise<RunResults> {
   const clock = new PhaseClock();
   const t0 = performance.now();
   const since = () => performance.now() - t0;
-  const timing: RunTiming = {
+  const timing: Required<RunTiming> = {
     wallMs: 0,
     buildMs: 0,
     planes: 0,
+    groups: 0,
+    planesReused: 0,
+    planeStartMs: 0,
+    resetMs: 0,
     startMs: 0,
     windowMs: 0,
     teardownMs: 0,
@@ -267,6 +278,7 @@ export async function runSuite(opts: SuiteOptions): Promise<RunResults> {
   const teardownErrors: unknown[] = [];
   const backend = opts.backend ?? 'local';
   let components: RunResults['components'] = [];
+  let planePool: ControlPlanePool | undefined;
   try {
     const built = await provisionComponents({
       variants: opts.variants.filter((v) => slots.some((s) => s.variant === v)),
@@ -309,13 +321,42 @@ export async function runSuite(opts: SuiteOptions): Promise<RunResults> {
       if (!groups.some((g) => g.slots.includes(slot)))
         slot.unavailable ??= built.unavailable.get(slot.variant.name) ?? 'not started';
     }
+    // The local backend's planes come from a pool: started once, reset and lent again between groups.
+    const pool = opts.startEnvironment
+      ? undefined
+      : new ControlPlanePool({
+          max: opts.planes ?? defaultPlanes(),
+          startConcurrency: START_CONCURRENCY,
+          start: (api, seq, mark) =>
+            CosiPlane.start({
+              api,
+              etcdBinary: built.binaries.etcd,
+              kubeApiServerBinary: built.binaries.kubeApiServer,
+              dir: join(opts.outDir, 'logs', 'planes', `plane-${seq}`),
+              progress: (d) => progress?.phase('start', `plane ${seq}: ${d}`),
+              mark,
+            }),
+          onResetFailed: (plane, err) =>
+            progress?.phase('stop', `${plane.dir}: reset failed, stopped instead of reused: ${String(err)}`),
+        });
+    planePool = pool;
     const start =
       opts.startEnvironment ??
-      ((a) =>
-        LocalEnvironment.start(a.members, a.binaries, a.scenarios, a.logDir, a.progress, {
+      (async (a) => {
+        // The plane first, then the stack's drivers: every group asks at once, and drivers started while their group
+        // waits for a plane would idle for minutes.
+        const [first] = a.members;
+        if (!first) throw new Error('an environment needs at least one variant');
+        const lease = await (pool as ControlPlanePool).acquire(
+          { era: first.variant.era, crds: first.variant.crds },
+          a.mark,
+        );
+        return LocalEnvironment.start(a.members, a.binaries, a.scenarios, a.logDir, a.progress, {
           sidecarNamespace: a.sidecarNamespace,
           mark: a.mark,
-        }));
+          plane: async () => lease,
+        });
+      });
     let starting = true;
     const stop = new AbortController();
     // An environment whose pairs are all decided is collected and stopped at once: a run of many control planes
@@ -339,10 +380,14 @@ export async function runSuite(opts: SuiteOptions): Promise<RunResults> {
     };
     progress?.phase(
       'start',
-      `${slots.length} scenario x variant pair(s) in ${groups.length} control plane(s)`,
+      pool
+        ? `${slots.length} scenario x variant pair(s) in ${groups.length} group(s) on at most ${pool.max} control plane(s)`
+        : `${slots.length} scenario x variant pair(s) in ${groups.length} control plane(s)`,
     );
     const folders = logFolders(groups, opts.environmentKey !== undefined);
-    const startAll = forEachBounded(groups, START_CONCURRENCY, async (g) => {
+    // With a pool every group asks for its plane at once: the pool lends a freed plane to the next group of its API
+    // (no start), and starts or swaps planes for the rest, START_CONCURRENCY at a time.
+    const startAll = forEachBounded(groups, pool ? groups.length : START_CONCURRENCY, async (g) => {
       if (opts.signal?.aborted || stop.signal.aborted) return;
       const envClock = new PhaseClock(clock);
       const startedAt = since();
@@ -357,7 +402,8 @@ export async function runSuite(opts: SuiteOptions): Promise<RunResults> {
       });
       envs.push(env);
       const upAt = since();
-      timing.planes++;
+      timing.groups++;
+      if (!pool) timing.planes++;
       timing.startMs += upAt - startedAt;
       timing.lastPlaneUpMs = Math.max(timing.lastPlaneUpMs, upAt);
       for (const c of env.deployedComponents())
@@ -406,9 +452,19 @@ export async function runSuite(opts: SuiteOptions): Promise<RunResults> {
       );
   } catch (err) {
     await stopAll(envs, [], progress);
+    await planePool?.stop().catch(() => {});
     throw err;
   }
   timing.teardownMs += await stopAll(envs, teardownErrors, progress);
+  if (planePool) {
+    const from = performance.now();
+    await planePool.stop().catch((e: unknown) => teardownErrors.push(e));
+    timing.teardownMs += performance.now() - from;
+    timing.planes = planePool.started;
+    timing.planesReused = planePool.reused;
+    timing.planeStartMs = planePool.startMs;
+    timing.resetMs = planePool.resetMs;
+  }
   timing.wallMs = since();
   if (teardownErrors.length) throw new AggregateError(teardownErrors, 'teardown failed');
   return {

@@ -14,13 +14,16 @@ export async function scrapeSidecarMetrics(slot: Slot): Promise<string | undefin
   return url ? scrapeMetrics(url, 2_000).catch(() => undefined) : undefined;
 }
 
-// Only what the system recorded up to the window's end counts: the sidecar kept running after it.
-function auditUpTo(text: string, endMs: number): string {
+// Only what the system recorded in this environment up to the window's end counts: the sidecar kept running after
+// it, and a reused plane's log holds the stacks before it (their objects' and ServiceAccounts' names repeat).
+function auditBetween(text: string, fromMs: number, endMs: number): string {
   return text
     .split('\n')
     .filter((line) => {
       const at = /"stageTimestamp":"([^"]+)"/.exec(line)?.[1];
-      return at === undefined || Date.parse(at) <= endMs;
+      if (at === undefined) return true;
+      const ms = Date.parse(at);
+      return ms >= fromMs && ms <= endMs;
     })
     .join('\n');
 }
@@ -64,7 +67,8 @@ export async function witnessTableFor(args: {
     rpc: slot.scenario.rpc,
     object: { resource: access ? 'bucketaccesses' : 'buckets', name: object.name },
     sidecarUser: handle.sidecarUser ?? '',
-    audit: audit === undefined ? undefined : summarizeAuditLog(auditUpTo(audit, endMs)),
+    audit:
+      audit === undefined ? undefined : summarizeAuditLog(auditBetween(audit, env.auditSinceMs ?? 0, endMs)),
     eventsLanded: args.events,
     eventsRefused: args.eventsRefused,
     sidecarLog: log === undefined ? undefined : logUpTo(log, endMs),

@@ -2,10 +2,9 @@ import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CoordinationV1Api, type KubeConfig } from '@kubernetes/client-node';
-import { LocalControlPlane } from '../../control-plane/local-control-plane.ts';
+import type { LocalControlPlane } from '../../control-plane/local-control-plane.ts';
 import { startController } from '../../cosi/controller-process.ts';
 import type { CosiObjects } from '../../cosi/cosi-objects.ts';
-import { crdManifests, installCrds } from '../../cosi/crd-installer.ts';
 import { applyObjects } from '../../cosi/kube-apply.ts';
 import { sidecarRbac } from '../../cosi/rbac-manifests.ts';
 import { requestServiceAccountToken } from '../../cosi/service-account-token.ts';
@@ -28,8 +27,9 @@ import { ProcessStartError } from '../../process/process-errors.ts';
 import { describeDriver, driverKey, driverNeedsCluster } from '../../scenarios/scenario-driver.ts';
 import type { Scenario } from '../../scenarios/scenario-types.ts';
 import { type SidecarVariant, sameApi } from '../../variants/sidecar-variants.ts';
-import { AUDIT_POLICY_FILE } from '../../witnesses/audit-policy.ts';
 import { type ApiFaultRoute, startApiFaultRoute } from './api-fault-routing.ts';
+import type { PlaneLease } from './control-plane-pool.ts';
+import { CosiPlane, type PlaneApi } from './cosi-plane.ts';
 import {
   driverNameFor,
   ScenarioEnvironment,
@@ -122,19 +122,49 @@ export interface LocalEnvironmentOptions {
   mark?: (phase: string) => void;
   /** The driver names the drivers give (default driverNameFor: one per variant); `up --driver-name`. */
   driverName?: (variant: string) => string;
+  /**
+   * Where the control plane comes from (a ControlPlanePool: reused between stacks). Default: one started in logDir
+   * for this environment and stopped with it.
+   */
+  plane?: (api: PlaneApi) => Promise<PlaneLease>;
+}
+
+/** A plane of its own: started in the stack's folder, stopped when released. */
+async function ownPlane(
+  api: PlaneApi,
+  bins: EnvironmentBinaries,
+  dir: string,
+  mark?: (phase: string) => void,
+): Promise<PlaneLease> {
+  const plane = await CosiPlane.start({
+    api,
+    etcdBinary: bins.etcd,
+    kubeApiServerBinary: bins.kubeApiServer,
+    dir,
+    fresh: false,
+    mark,
+  });
+  let stopped: Promise<void> | undefined;
+  return {
+    plane,
+    reused: false,
+    since: Date.now(),
+    release: () => {
+      stopped ??= plane.stop();
+      return stopped;
+    },
+  };
 }
 
 /**
- * One local control plane for variants that share CRDs (one era, one release's API): etcd + kube-apiserver, the
- * release's CRDs, the release's real COSI controller (upstream RBAC, its own ServiceAccount token), and per
- * variant its own mock driver socket, driver name, ServiceAccount and real sidecar process.
+ * One stack on a local control plane for variants that share CRDs (one era, one release's API): the plane
+ * (etcd + kube-apiserver + the release's CRDs, its own or lent by a pool), the release's real COSI controller
+ * (upstream RBAC, its own ServiceAccount token), and per variant its own mock driver socket, driver name,
+ * ServiceAccount and real sidecar process.
  */
-/** The kube-apiserver's audit log in each environment's log folder. */
-const AUDIT_LOG = 'audit.jsonl';
-
 export class LocalEnvironment extends ScenarioEnvironment {
   private constructor(
-    readonly controlPlane: LocalControlPlane,
+    private readonly lease: PlaneLease,
     private readonly controller: ManagedProcess,
     private readonly assist: V010SidecarAssist | undefined,
     private readonly runtimes: Map<string, VariantRuntime>,
@@ -148,8 +178,21 @@ export class LocalEnvironment extends ScenarioEnvironment {
     super(runtimes, objects);
   }
 
+  get controlPlane(): LocalControlPlane {
+    return this.lease.plane.controlPlane;
+  }
+
   override get auditLogFile(): string {
-    return join(this.logDir, AUDIT_LOG);
+    return this.lease.plane.auditLogFile;
+  }
+
+  override get auditSinceMs(): number {
+    return this.lease.since;
+  }
+
+  /** The plane served an earlier stack of the run. */
+  get planeReused(): boolean {
+    return this.lease.reused;
   }
 
   kubeConfig(): KubeConfig {
@@ -221,20 +264,18 @@ export class LocalEnvironment extends ScenarioEnvironment {
       await Promise.all(driverStarts.map((d) => d.then((x) => x.stop()).catch(() => {})));
       await Promise.all(realStarts.map((d) => d.then((x) => x?.stop()).catch(() => {})));
     };
-    progress?.(`${label}: starting etcd and kube-apiserver`);
-    const cp = await LocalControlPlane.start({
-      etcdBinary: bins.etcd,
-      apiServerBinary: bins.kubeApiServer,
-      workDir: logDir,
-      keepWorkDir: true,
-      onPhase: opts.mark,
-      // The witnesses' record of every COSI, Event and Lease write (harness/witnesses/audit-policy.yaml).
-      audit: { policyFile: AUDIT_POLICY_FILE, logFile: join(logDir, AUDIT_LOG) },
-    }).catch(async (err: unknown) => {
-      failGate(err);
-      await stopDrivers();
-      throw err;
-    });
+    const api = { era, crds: first.variant.crds };
+    progress?.(
+      `${label}: ${opts.plane ? 'taking a control plane from the pool' : 'starting etcd and kube-apiserver'}`,
+    );
+    const lease = await (opts.plane ? opts.plane(api) : ownPlane(api, bins, logDir, opts.mark)).catch(
+      async (err: unknown) => {
+        failGate(err);
+        await stopDrivers();
+        throw err;
+      },
+    );
+    const cp = lease.plane.controlPlane;
     const ports: PortReservation[] = [];
     const port = async (): Promise<number> => {
       const r = await reservePort();
@@ -243,7 +284,7 @@ export class LocalEnvironment extends ScenarioEnvironment {
     };
     const cleanup: (() => Promise<void>)[] = [
       stopDrivers,
-      () => cp.stop(),
+      () => lease.release(),
       async () => {
         for (const r of ports) r.release();
       },
@@ -255,11 +296,6 @@ export class LocalEnvironment extends ScenarioEnvironment {
       const kubeconfigFor = (through: boolean | undefined, sa: string, token: string, ns: string) =>
         through && route ? route.proxy.kubeconfig(sa, token, ns) : cp.kubeconfigFor(sa, token, ns);
       const admin = cp.adminKubeConfig();
-      progress?.(
-        `${label}: installing ${era} CRDs (${first.variant.crds.module}@${first.variant.crds.version})`,
-      );
-      await installCrds(admin, await crdManifests(first.variant.crds));
-      opts.mark?.('CRDs established');
       const namespaces = new Set([SYSTEM_NS, sidecarNs, ...scenarios.map((s) => s.bucketClaim.namespace)]);
       await applyObjects(
         admin,
@@ -351,7 +387,7 @@ export class LocalEnvironment extends ScenarioEnvironment {
         cleanup.unshift(() => rt.stop());
       }
       const env = new LocalEnvironment(
-        cp,
+        lease,
         controller,
         assist,
         runtimes,
@@ -417,7 +453,8 @@ export class LocalEnvironment extends ScenarioEnvironment {
       () => this.assist?.stop() ?? Promise.resolve(),
       () => this.controller.stop(),
       () => this.apiFaults?.proxy.stop() ?? Promise.resolve(),
-      () => this.controlPlane.stop(),
+      // Its own plane is stopped; a pool's is reset for the next stack.
+      () => this.lease.release(),
     ];
     for (const step of steps) await step().catch((e: unknown) => errors.push(e));
     for (const r of this.ports) r.release();

@@ -103,6 +103,11 @@ export abstract class ScenarioEnvironment implements ObjectTarget {
     return undefined;
   }
 
+  /** Where the audit log began to be this environment's (epoch ms): a reused plane's log holds earlier stacks. */
+  get auditSinceMs(): number | undefined {
+    return undefined;
+  }
+
   /** Credentials the harness uses for scenario objects. */
   abstract kubeConfig(): KubeConfig;
 
