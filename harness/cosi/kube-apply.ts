@@ -13,7 +13,19 @@ export function parseManifests(text: string): KubernetesObject[] {
     .filter((o): o is KubernetesObject => !!o && typeof o === 'object' && !!o.kind);
 }
 
-/** Server-side apply of each object with our field manager; `dryRun` asks the server to validate only. */
+/**
+ * Server-side apply of objects that do not depend on each other's existence (RBAC: bindings name their roles and
+ * accounts, the API checks neither), all at once: a stack on a reused plane applies a dozen, one by one they took
+ * seconds on a loaded machine.
+ */
+export async function applyIndependentObjects(
+  kc: KubeConfig,
+  objects: KubernetesObject[],
+): Promise<KubernetesObject[]> {
+  return Promise.all(objects.map(async (o) => (await applyObjects(kc, [o]))[0] as KubernetesObject));
+}
+
+/** Server-side apply of each object in order with our field manager; `dryRun` asks the server to validate only. */
 export async function applyObjects(
   kc: KubeConfig,
   objects: KubernetesObject[],

@@ -171,16 +171,18 @@ const SETUP_STEPS: Record<NonNullable<Scenario['trigger']>, number> = {
 };
 
 /**
- * Control planes whose scenarios take longest to set up start first (stable otherwise): their set-up waves then
- * run while the quick ones still start. In plan order the matrix's revoke planes started last, at 150 s, and
- * their waves set the run's end (344 s).
+ * Groups with the longest window start first, then those whose scenarios take longest to set up (stable
+ * otherwise): on planes lent one group after another, a 90 s window taken last sets the run's end (longest
+ * processing time first). In plan order the matrix's revoke planes started last, at 150 s, and their set-up waves
+ * set the run's end (344 s).
  */
-function longestSetupFirst(groups: EnvironmentGroup[]): EnvironmentGroup[] {
-  const weight = (g: EnvironmentGroup) =>
+function longestFirst(groups: EnvironmentGroup[]): EnvironmentGroup[] {
+  const setup = (g: EnvironmentGroup) =>
     g.slots.reduce((n, s) => n + (SETUP_STEPS[s.scenario.trigger ?? 'apply'] ?? 0), 0);
+  const window = (g: EnvironmentGroup) => Math.max(0, ...g.scenarios.map((s) => s.windowMs));
   return groups
-    .map((g, i) => ({ g, i, w: weight(g) }))
-    .sort((a, b) => b.w - a.w || a.i - b.i)
+    .map((g, i) => ({ g, i, w: window(g), s: setup(g) }))
+    .sort((a, b) => b.w - a.w || b.s - a.s || a.i - b.i)
     .map((x) => x.g);
 }
 
@@ -310,7 +312,7 @@ export async function runSuite(opts: SuiteOptions): Promise<RunResults> {
       slot.unavailable =
         apiFaultsUnsupported(slot.scenario, backend) ??
         realDriverUnsupported(slot.scenario, slot.variant, backend, inClusterReason);
-    const groups = longestSetupFirst(
+    const groups = longestFirst(
       groupSlots(
         slots.filter((s) => s.unavailable === undefined),
         built.members,

@@ -88,10 +88,12 @@ export class CosiPlane {
     const custom = timedApiClient(kc, CustomObjectsApi);
     const plurals = ['bucketaccesses', 'bucketclaims', 'buckets', 'bucketaccessclasses', 'bucketclasses'];
     const deadline = Date.now() + timeoutMs;
-    for (const plural of plurals) {
+    // In parallel: nothing watches these objects any more, so their order does not matter (a reset is on the path
+    // of the plane's next group).
+    const emptyCosi = async (plural: string) => {
       for (;;) {
         const items = await listCosi(custom, version, plural);
-        if (items.length === 0) break;
+        if (items.length === 0) return;
         if (Date.now() > deadline)
           throw new Error(
             `resetting ${this.dir}: ${items.length} ${plural} still there after ${timeoutMs / 1000} s`,
@@ -99,17 +101,18 @@ export class CosiPlane {
         await Promise.all(items.map((item) => removeCosi(custom, version, plural, item)));
         await sleep(50);
       }
-    }
+    };
     const core = timedApiClient(kc, CoreV1Api);
     const leases = timedApiClient(kc, CoordinationV1Api);
     const namespaces = (await core.listNamespace()).items.map((n) => n.metadata?.name ?? '');
-    await Promise.all(
-      namespaces.map(async (namespace) => {
+    await Promise.all([
+      ...plurals.map(emptyCosi),
+      ...namespaces.map(async (namespace) => {
         await core.deleteCollectionNamespacedEvent({ namespace });
         if (namespace !== 'kube-system' && namespace !== 'kube-node-lease')
           await leases.deleteCollectionNamespacedLease({ namespace });
       }),
-    );
+    ]);
   }
 
   async stop(): Promise<void> {

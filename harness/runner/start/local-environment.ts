@@ -5,7 +5,7 @@ import { CoordinationV1Api, type KubeConfig } from '@kubernetes/client-node';
 import type { LocalControlPlane } from '../../control-plane/local-control-plane.ts';
 import { startController } from '../../cosi/controller-process.ts';
 import type { CosiObjects } from '../../cosi/cosi-objects.ts';
-import { applyObjects } from '../../cosi/kube-apply.ts';
+import { applyIndependentObjects } from '../../cosi/kube-apply.ts';
 import { sidecarRbac } from '../../cosi/rbac-manifests.ts';
 import { requestServiceAccountToken } from '../../cosi/service-account-token.ts';
 import { startSidecar } from '../../cosi/sidecar-process.ts';
@@ -297,7 +297,7 @@ export class LocalEnvironment extends ScenarioEnvironment {
         through && route ? route.proxy.kubeconfig(sa, token, ns) : cp.kubeconfigFor(sa, token, ns);
       const admin = cp.adminKubeConfig();
       const namespaces = new Set([SYSTEM_NS, sidecarNs, ...scenarios.map((s) => s.bucketClaim.namespace)]);
-      await applyObjects(
+      await applyIndependentObjects(
         admin,
         [...namespaces].map((name) => ({ apiVersion: 'v1', kind: 'Namespace', metadata: { name } })),
       );
@@ -305,8 +305,9 @@ export class LocalEnvironment extends ScenarioEnvironment {
         progress?.(`${label}: starting ${describeDriver(selection)} with in-cluster config`);
         openGate({ admin, serverUrl: cp.serverUrl, caPem: cp.apiServer.caPem, namespace: SYSTEM_NS });
       }
+      opts.mark?.('namespaces applied');
       const rbac = await upstreamControllerRbac(first.variant.controller, SYSTEM_NS);
-      await applyObjects(admin, [
+      await applyIndependentObjects(admin, [
         ...rbac.objects,
         ...members.flatMap((_, i) => sidecarRbac(`cosi-sidecar-${i}`, sidecarNs)),
       ]);
@@ -333,6 +334,7 @@ export class LocalEnvironment extends ScenarioEnvironment {
         metricsPort: era === 'v1alpha2' ? await port() : undefined,
       });
       cleanup.unshift(() => controller.stop());
+      opts.mark?.('controller started');
       // Only the release that needs it gets help, and its results say so (SidecarVariant.deviation).
       let assist: V010SidecarAssist | undefined;
       if (members.some((m) => m.variant.deviation)) {
@@ -397,6 +399,7 @@ export class LocalEnvironment extends ScenarioEnvironment {
         ports,
         route,
       );
+      opts.mark?.('drivers and sidecars started');
       for (const rt of runtimes.values()) await env.waitForSidecar(rt);
       opts.mark?.('controller and sidecars ready');
       return env;
