@@ -357,8 +357,14 @@ export async function runSuite(opts: SuiteOptions): Promise<RunResults> {
           sidecarNamespace: a.sidecarNamespace,
           mark: a.mark,
           plane: async () => lease,
+        }).catch(async (err: unknown) => {
+          await lease.release(); // idempotent: the stack may have given it back already
+          throw err;
         });
       });
+    // Interrupted: groups still waiting for a plane get none (their pairs stay unstarted in the results).
+    const refuseWaiting = () => pool?.refuse();
+    opts.signal?.addEventListener('abort', refuseWaiting, { once: true });
     let starting = true;
     const stop = new AbortController();
     // An environment whose pairs are all decided is collected and stopped at once: a run of many control planes
@@ -401,7 +407,12 @@ export async function runSuite(opts: SuiteOptions): Promise<RunResults> {
         binaries: built.binaries,
         progress: (d) => progress?.phase('start', d),
         mark: (p) => envClock.mark(p),
+      }).catch((err: unknown) => {
+        // Interrupted while it waited for a plane: not a failure, its pairs are reported as not started.
+        if (opts.signal?.aborted) return undefined;
+        throw err;
       });
+      if (!env) return;
       envs.push(env);
       const upAt = since();
       timing.groups++;
@@ -441,9 +452,14 @@ export async function runSuite(opts: SuiteOptions): Promise<RunResults> {
       );
     }).finally(() => {
       starting = false;
+      // Every group has had its plane: a plane given back from now on is stopped, not reset for nobody.
+      pool?.refuse();
     });
     // A failed start ends the observation too; the error is thrown below.
-    startAll.catch(() => stop.abort());
+    startAll.catch(() => {
+      stop.abort();
+      pool?.refuse();
+    });
     await Promise.all([startAll, observer.run(() => starting && !stop.signal.aborted)]);
     await Promise.all(finishing);
     // Interrupted: what was seen so far is still a result (partial), as the CLI reports it.

@@ -151,6 +151,17 @@ describe('ControlPlanePool: which plane a stack gets', () => {
     await expect(pool.acquire(A)).rejects.toThrow(/stopping/);
   });
 
+  it('once refused, stops a plane given back instead of resetting it for nobody, and lends no more', async () => {
+    const { pool } = countingPool(2);
+    const lease = await pool.acquire(A);
+    pool.refuse();
+    await lease.release();
+    expect(lease.plane.resets).toBe(0);
+    expect(lease.plane.stopped).toBe(true);
+    await expect(pool.acquire(A)).rejects.toThrow(/stopping/);
+    await pool.stop();
+  });
+
   it('sizes itself from $COSI_CHAOS_PLANES, else from memory, never below 2', () => {
     expect(defaultPlanes({ [PLANES_ENV]: '5' })).toBe(5);
     expect(defaultPlanes({ [PLANES_ENV]: 'many' })).toBeGreaterThanOrEqual(2);

@@ -191,10 +191,18 @@ export class ControlPlanePool<P extends PoolablePlane = CosiPlane> {
     this.pump();
   }
 
-  /** Stops every plane the pool holds once the starts and resets in flight are done; waiters are refused. */
-  async stop(): Promise<void> {
+  /**
+   * No more leases: waiters are refused, and a plane given back from now on is stopped instead of reset (nobody
+   * would take it). For a run whose every group has its plane, or that was interrupted.
+   */
+  refuse(): void {
     this.stopping = true;
     for (const w of this.waiters.splice(0)) w.reject(new Error('the control plane pool is stopping'));
+  }
+
+  /** Stops every plane the pool holds once the starts and resets in flight are done; waiters are refused. */
+  async stop(): Promise<void> {
+    this.refuse();
     while (this.inFlight.size) await Promise.allSettled([...this.inFlight]);
     const errors: unknown[] = [];
     for (const plane of this.idle.splice(0)) {
