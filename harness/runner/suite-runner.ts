@@ -111,7 +111,8 @@ function defaultEnvironmentKey(s: Scenario, v: SidecarVariant): string {
   return `${v.controller.origin}|${v.crds.module}@${v.crds.version}${ns}${driver}${ownPlaneSuffix(s, v)}${deletesAlone(s, v)}`;
 }
 
-// Scenarios that get a control plane of their own (per release):
+// Scenarios that get a group of their own (per release): a plane nobody else uses while they run (a pool may lend
+// it to another group afterwards, reset; test/e2e/plane-reuse.test.ts runs one of each reason on a reused plane):
 // - API faults: the proxy's rules see every request of the control plane, and Bucket names are not known in advance;
 // - scale: N claims at the v0.1 clients' 5 requests/s would slow every other scenario;
 // - expecting Events (landed or refused): a v1alpha1 sidecar's event broadcaster retries a refused Event ~12 times
@@ -209,7 +210,7 @@ export function logFolders(groups: EnvironmentGroup[], customKey: boolean): Map<
     const [scenario] = g.scenarios;
     const [member] = g.members;
     const base = logFolderOf(g, customKey);
-    // A plane of its own per scenario (ownPlaneSuffix) is named after it already.
+    // A group of its own per scenario (ownPlaneSuffix) is named after it already.
     const deleting =
       !customKey &&
       scenario &&
