@@ -31,13 +31,35 @@ export function containerPids(runcRoot: string): number[] {
   return pids;
 }
 
-/** Those of `pids` still alive (not zombies). */
-export function living(pids: number[]): number[] {
+/**
+ * The container processes still alive: a pid counts only while it is the same process (its start time, field 22
+ * of /proc/PID/stat, unchanged). pid_max is 32768 here and a CI run starts tens of thousands of processes: a
+ * container's pid was seen reused by another process seconds after the container died.
+ */
+export function living(pids: number[], startTimes: Map<number, string>): number[] {
   return pids.filter((pid) => {
-    try {
-      return readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.[0] !== 'Z';
-    } catch {
-      return false;
-    }
+    const now = statOf(pid);
+    return now !== undefined && now.state !== 'Z' && now.start === startTimes.get(pid);
   });
+}
+
+/** Each pid's start time now, to tell it apart from a later process given the same pid. */
+export function startTimesOf(pids: number[]): Map<number, string> {
+  const out = new Map<number, string>();
+  for (const pid of pids) {
+    const start = statOf(pid)?.start;
+    if (start !== undefined) out.set(pid, start);
+  }
+  return out;
+}
+
+function statOf(pid: number): { state: string; start: string } | undefined {
+  try {
+    // After "pid (comm) ": state is field 3, starttime field 22.
+    const rest = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+    const [state, start] = [rest[0], rest[19]];
+    return state !== undefined && start !== undefined ? { state, start } : undefined;
+  } catch {
+    return undefined;
+  }
 }

@@ -10,7 +10,7 @@ import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { nodeClusterUnavailable, SingleNodeCluster } from '../../harness/node-cluster/index.ts';
 import { ProcessStartError } from '../../harness/process/process-errors.ts';
-import { containerPids, living, mountsUnder } from './node-census.ts';
+import { containerPids, living, mountsUnder, startTimesOf } from './node-census.ts';
 import { runNodeProbe } from './node-probe-deployment.ts';
 import { buildNodeProbeImage } from './node-probe-image.ts';
 import { processesMentioning } from './process-census.ts';
@@ -44,6 +44,7 @@ describe.skipIf(Boolean(unavailable))(title, () => {
       const { workDir, podBridge, podSubnet } = cluster;
       let server: Server | undefined;
       let containers: number[] = [];
+      let starts = new Map<number, string>();
       try {
         await cluster.importImage(archive);
         const kc = cluster.adminKubeConfig();
@@ -51,6 +52,7 @@ describe.skipIf(Boolean(unavailable))(title, () => {
         const name = pod.metadata?.name as string;
         expect(pod.spec?.nodeName).toBe(cluster.nodeName);
         containers = containerPids(join(workDir, 'containerd', 'state', 'runc'));
+        starts = startTimesOf(containers);
         expect(containers.length).toBeGreaterThanOrEqual(2); // pause + probe
 
         // The log through the API server (kubelet on 10250): the probe's GET of https://$KUBERNETES_SERVICE_HOST/version
@@ -86,7 +88,7 @@ describe.skipIf(Boolean(unavailable))(title, () => {
       }
       await cluster.stop(); // idempotent
       expect(processesMentioning(workDir)).toEqual([]);
-      expect(living(containers)).toEqual([]);
+      expect(living(containers, starts)).toEqual([]);
       expect(mountsUnder(workDir)).toEqual([]);
       expect(existsSync(`/sys/class/net/${podBridge}`)).toBe(false);
       expect(await iptablesMention(podSubnet)).toBe(false);
@@ -144,6 +146,7 @@ describe.skipIf(Boolean(unavailable))(title, () => {
         expect(mentioning.some((c) => c.includes('containerd-shim'))).toBe(true);
         expect(mentioning.some((c) => c.includes('kubelet'))).toBe(true);
         const containers = containerPids(join(workDir, 'containerd', 'state', 'runc'));
+        const starts = startTimesOf(containers);
         expect(containers.length).toBeGreaterThanOrEqual(2); // pause + probe
         expect(mountsUnder(workDir).length).toBeGreaterThan(0);
 
@@ -152,7 +155,7 @@ describe.skipIf(Boolean(unavailable))(title, () => {
         const killedAt = Date.now();
         const left = () => [
           ...processesMentioning(workDir).map((p) => p.cmd),
-          ...living(containers).map(String),
+          ...living(containers, starts).map(String),
           ...mountsUnder(workDir),
           ...(existsSync(`/sys/class/net/${bridge}`) ? [bridge] : []),
         ];
