@@ -15,7 +15,8 @@ import {
   VERSITYGW,
 } from '../harness/index.ts';
 import { NODE_CLUSTER_RECIPES } from '../harness/node-cluster/index.ts';
-import { EXIT, UsageError } from './exit-codes.ts';
+import { countFlag } from './count-flag.ts';
+import { EXIT } from './exit-codes.ts';
 
 export interface BuildFlags {
   /** Also the real drivers, the matrix's variants and the single-node cluster: everything `npm test` runs. */
@@ -79,13 +80,7 @@ export function buildTargets(all: boolean): BuildTarget[] {
  * cache step, or a build started beside the tests). Exit 0 when all are there, 3 when one failed.
  */
 export async function buildCommand(flags: BuildFlags, log: (line: string) => void): Promise<number> {
-  let limit: number | undefined;
-  if (flags.jobs !== undefined) {
-    limit = Number(flags.jobs);
-    if (!Number.isInteger(limit) || limit < 1)
-      throw new UsageError(`--jobs ${flags.jobs}: expected a whole number of builds at once, 1 or more`);
-  }
-  const pool = new BuildPool(limit);
+  const pool = new BuildPool(countFlag('--jobs', flags.jobs, 'builds at once'));
   const targets = buildTargets(flags.all === true);
   log(`building ${targets.length} component(s), ${pool.limit} at a time`);
   const started = performance.now();

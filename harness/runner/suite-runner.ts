@@ -345,24 +345,12 @@ export async function runSuite(opts: SuiteOptions): Promise<RunResults> {
     planePool = pool;
     const start =
       opts.startEnvironment ??
-      (async (a) => {
-        // The plane first, then the stack's drivers: every group asks at once, and drivers started while their group
-        // waits for a plane would idle for minutes.
-        const [first] = a.members;
-        if (!first) throw new Error('an environment needs at least one variant');
-        const lease = await (pool as ControlPlanePool).acquire(
-          { era: first.variant.era, crds: first.variant.crds },
-          a.mark,
-        );
-        return LocalEnvironment.start(a.members, a.binaries, a.scenarios, a.logDir, a.progress, {
+      ((a) =>
+        LocalEnvironment.start(a.members, a.binaries, a.scenarios, a.logDir, a.progress, {
           sidecarNamespace: a.sidecarNamespace,
           mark: a.mark,
-          plane: async () => lease,
-        }).catch(async (err: unknown) => {
-          await lease.release(); // idempotent: the stack may have given it back already
-          throw err;
-        });
-      });
+          plane: (api) => (pool as ControlPlanePool).acquire(api, a.mark),
+        }));
     // Interrupted: groups still waiting for a plane get none (their pairs stay unstarted in the results).
     const refuseWaiting = () => pool?.refuse();
     opts.signal?.addEventListener('abort', refuseWaiting, { once: true });

@@ -1,4 +1,5 @@
 import { CustomObjectsApi, KubeConfig } from '@kubernetes/client-node';
+import { removeCosiObject } from '../cosi/cosi-object-removal.ts';
 import { COSI_GROUP as GROUP } from '../cosi/cosi-objects.ts';
 import { applyObjects } from '../cosi/kube-apply.ts';
 import { timedApiClient } from '../cosi/timed-api-client.ts';
@@ -101,20 +102,10 @@ export class AttachedEnvironment extends ScenarioEnvironment {
   }
 
   private async remove(o: OwnObject, finalizersToo: boolean): Promise<void> {
-    const api = this.objectsApi();
-    const V = this.objects.version;
-    const at = { group: GROUP, version: V, plural: o.plural, name: o.name };
-    if (finalizersToo) {
-      const body = [{ op: 'replace', path: '/metadata/finalizers', value: [] }];
-      const patch = o.namespace
-        ? api.patchNamespacedCustomObject({ ...at, namespace: o.namespace, body })
-        : api.patchClusterCustomObject({ ...at, body });
-      await patch.catch(() => {});
-    }
-    const del = o.namespace
-      ? api.deleteNamespacedCustomObject({ ...at, namespace: o.namespace })
-      : api.deleteClusterCustomObject(at);
-    await del.catch(() => {});
+    await removeCosiObject(this.objectsApi(), this.objects.version, o, {
+      stripFinalizers: finalizersToo,
+      onError: () => {},
+    });
   }
 
   /** Deletes every object the run created (their Buckets follow through the controller); the stack stays. */

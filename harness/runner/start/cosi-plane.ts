@@ -4,6 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { CoordinationV1Api, CoreV1Api, CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
 import type { CrdSource } from '../../binaries/component-catalog.ts';
 import { LocalControlPlane } from '../../control-plane/local-control-plane.ts';
+import { removeCosiObject } from '../../cosi/cosi-object-removal.ts';
 import { COSI_GROUP } from '../../cosi/cosi-objects.ts';
 import { crdManifests, installCrds } from '../../cosi/crd-installer.ts';
 import { timedApiClient } from '../../cosi/timed-api-client.ts';
@@ -11,7 +12,7 @@ import type { Era } from '../../results/run-results.ts';
 import { AUDIT_POLICY_FILE } from '../../witnesses/audit-policy.ts';
 
 /** The kube-apiserver's audit log in each plane's folder. */
-export const AUDIT_LOG = 'audit.jsonl';
+const AUDIT_LOG = 'audit.jsonl';
 
 /** What a plane serves: one era's CRDs from one module version. Planes of the same key are interchangeable. */
 export interface PlaneApi {
@@ -148,24 +149,11 @@ const ignoreMissing = (e: unknown) => {
   if ((e as { code?: number }).code !== 404) throw e;
 };
 
-async function removeCosi(
-  api: CustomObjectsApi,
-  version: string,
-  plural: string,
-  item: Listed,
-): Promise<void> {
+function removeCosi(api: CustomObjectsApi, version: string, plural: string, item: Listed): Promise<void> {
   const { name, namespace } = item.metadata;
-  const at = { group: COSI_GROUP, version, plural, name };
-  if (item.metadata.finalizers?.length) {
-    const body = [{ op: 'replace', path: '/metadata/finalizers', value: [] }];
-    await (namespace
-      ? api.patchNamespacedCustomObject({ ...at, namespace, body })
-      : api.patchClusterCustomObject({ ...at, body })
-    ).catch(ignoreMissing);
-  }
-  if (item.metadata.deletionTimestamp) return;
-  await (namespace
-    ? api.deleteNamespacedCustomObject({ ...at, namespace })
-    : api.deleteClusterCustomObject({ ...at })
-  ).catch(ignoreMissing);
+  return removeCosiObject(api, version, namespace ? { plural, name, namespace } : { plural, name }, {
+    stripFinalizers: Boolean(item.metadata.finalizers?.length),
+    alreadyDeleting: Boolean(item.metadata.deletionTimestamp),
+    onError: ignoreMissing,
+  });
 }

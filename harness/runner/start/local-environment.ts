@@ -190,11 +190,6 @@ export class LocalEnvironment extends ScenarioEnvironment {
     return this.lease.since;
   }
 
-  /** The plane served an earlier stack of the run. */
-  get planeReused(): boolean {
-    return this.lease.reused;
-  }
-
   kubeConfig(): KubeConfig {
     return this.controlPlane.adminKubeConfig();
   }
@@ -226,6 +221,11 @@ export class LocalEnvironment extends ScenarioEnvironment {
     const selection = scenarios.find((s) => s.driver)?.driver;
     if (new Set(scenarios.map((s) => driverKey(s.driver))).size > 1)
       throw new Error(`${label}: scenarios selecting different drivers cannot share a control plane`);
+    const api = { era, crds: first.variant.crds };
+    // A pool's plane before the drivers: every group of a run asks at once and may wait minutes for one, and
+    // drivers started meanwhile would idle. A plane of its own starts beside them (below).
+    if (opts.plane) progress?.(`${label}: taking a control plane from the pool`);
+    const pooled = opts.plane ? await opts.plane(api) : undefined;
     // The drivers need no cluster: they start (a Node process each, seconds on two cores) while it does. A real
     // driver (spec.driver) starts first, and the mock driver runs in front of it as the interposer.
     // A driver that reads the cluster (in-cluster config) starts once its ServiceAccount can exist: the gate opens
@@ -264,17 +264,14 @@ export class LocalEnvironment extends ScenarioEnvironment {
       await Promise.all(driverStarts.map((d) => d.then((x) => x.stop()).catch(() => {})));
       await Promise.all(realStarts.map((d) => d.then((x) => x?.stop()).catch(() => {})));
     };
-    const api = { era, crds: first.variant.crds };
-    progress?.(
-      `${label}: ${opts.plane ? 'taking a control plane from the pool' : 'starting etcd and kube-apiserver'}`,
-    );
-    const lease = await (opts.plane ? opts.plane(api) : ownPlane(api, bins, logDir, opts.mark)).catch(
-      async (err: unknown) => {
+    if (!pooled) progress?.(`${label}: starting etcd and kube-apiserver`);
+    const lease =
+      pooled ??
+      (await ownPlane(api, bins, logDir, opts.mark).catch(async (err: unknown) => {
         failGate(err);
         await stopDrivers();
         throw err;
-      },
-    );
+      }));
     const cp = lease.plane.controlPlane;
     const ports: PortReservation[] = [];
     const port = async (): Promise<number> => {
