@@ -133,9 +133,10 @@ describe('API-server faults on every upstream build', () => {
     async (variant) => {
       const r = result('delete-during-create-retry', variant);
       // Deleted while the create is retried: 10 s after the first attempt, never before it (CI once saw the first
-      // create 10 s after apply on a loaded machine, when the deletion was timed from apply). The 'applied' mark is
-      // taken when the apply returns, so this offset is a lower bound (hence 8 s, not 10).
-      const applied = r.phases?.applied;
+      // create 10 s after apply on a loaded machine, when the deletion was timed from apply). Attempt offsets count
+      // from when the objects were sent; the 'applied' mark (when the apply returned) came up to 4.9 s later on a
+      // loaded CI machine and made this read 5.1 s. 8 s leaves room for the poll that notices the first attempt.
+      const applied = r.phases?.['objects sent'];
       const deleted = r.phases?.['claim deleted'];
       expect(applied !== undefined && deleted !== undefined, JSON.stringify(r.phases)).toBe(true);
       const deletedOffset = (deleted as number) - (applied as number);
