@@ -213,9 +213,6 @@ export class LocalEnvironment extends ScenarioEnvironment {
     const era = first.variant.era;
     const objects = era === 'v1alpha2' ? V1ALPHA2_OBJECTS : V1ALPHA1_OBJECTS;
     const sidecarNs = opts.sidecarNamespace ?? SYSTEM_NS;
-    // A previous run's logs, etcd data and journals must not leak into this one.
-    await rm(logDir, { recursive: true, force: true });
-    await mkdir(logDir, { recursive: true });
     const label = members.map((m) => m.variant.name).join(', ');
     // Scenarios share a control plane only when they select the same driver (suite-runner's environment key).
     const selection = scenarios.find((s) => s.driver)?.driver;
@@ -223,9 +220,20 @@ export class LocalEnvironment extends ScenarioEnvironment {
       throw new Error(`${label}: scenarios selecting different drivers cannot share a control plane`);
     const api = { era, crds: first.variant.crds };
     // A pool's plane before the drivers: every group of a run asks at once and may wait minutes for one, and
-    // drivers started meanwhile would idle. A plane of its own starts beside them (below).
+    // drivers started meanwhile would idle (a plane of its own starts beside them, below). Asked before the first
+    // await, so the pool queues the groups in the runner's order (longest first).
     if (opts.plane) progress?.(`${label}: taking a control plane from the pool`);
-    const pooled = opts.plane ? await opts.plane(api) : undefined;
+    const asked = opts.plane?.(api);
+    asked?.catch(() => {}); // awaited below
+    try {
+      // A previous run's logs, etcd data and journals must not leak into this one.
+      await rm(logDir, { recursive: true, force: true });
+      await mkdir(logDir, { recursive: true });
+    } catch (err) {
+      asked?.then((l) => l.release()).catch(() => {});
+      throw err;
+    }
+    const pooled = await asked;
     // The drivers need no cluster: they start (a Node process each, seconds on two cores) while it does. A real
     // driver (spec.driver) starts first, and the mock driver runs in front of it as the interposer.
     // A driver that reads the cluster (in-cluster config) starts once its ServiceAccount can exist: the gate opens
